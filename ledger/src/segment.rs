@@ -1,0 +1,500 @@
+//! The segment log: the record of truth (docs/FORMAT.md §Segments, §Frames).
+//!
+//! Records live in append-only segment files `log/seg-<first seq>.log`. Each
+//! starts with a 48-byte header (magic, first seq, chain hash before it) and
+//! holds frames `len | flags | seq | record | chain hash | crc32`. A batch is
+//! written with one `write` and made durable with `fdatasync` before the append
+//! is acknowledged; its last frame carries the batch-end flag, so recovery can
+//! tell a complete batch from a torn one. A batch never spans two segments.
+
+use crate::chain::{self, ChainHead};
+use crate::encoding::MAX_RECORD;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Magic bytes at the start of every segment file.
+pub const SEGMENT_MAGIC: &[u8; 8] = b"SLALOG01";
+/// Size of the segment header: magic, first seq (u64 LE), previous chain hash.
+pub const HEADER_LEN: usize = 48;
+/// Bytes a frame adds around its record: len 4, flags 1, seq 8, hash 32, crc 4.
+pub const FRAME_OVERHEAD: usize = 49;
+/// Flag bit: this frame is the last record of its batch.
+pub const FLAG_BATCH_END: u8 = 1;
+/// Default size at which a new segment is started.
+pub const DEFAULT_SEGMENT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// Where a frame starts: segment (by its first seq) and byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// First seq of the segment, which names its file.
+    pub segment: u64,
+    /// Byte offset of the frame in the file.
+    pub offset: u64,
+}
+
+/// One decoded frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Sequence number.
+    pub seq: u64,
+    /// Flags (bit 0: batch end).
+    pub flags: u8,
+    /// Record bytes.
+    pub record: Vec<u8>,
+    /// Chain hash after this record, as stored.
+    pub hash: [u8; 32],
+}
+
+/// Why bytes at an offset are not a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadFrame {
+    /// Fewer bytes than the frame needs: the file ends inside it.
+    Incomplete,
+    /// The length field exceeds the record limit.
+    TooLarge(u32),
+    /// The checksum does not match the bytes.
+    Checksum,
+}
+
+impl std::fmt::Display for BadFrame {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BadFrame::Incomplete => f.write_str("the file ends inside the frame"),
+            BadFrame::TooLarge(n) => write!(f, "length field {n} exceeds the record limit"),
+            BadFrame::Checksum => f.write_str("frame checksum (crc32) mismatch"),
+        }
+    }
+}
+
+/// Encodes one frame onto `out`.
+pub fn put_frame(out: &mut Vec<u8>, seq: u64, flags: u8, record: &[u8], hash: &[u8; 32]) {
+    let start = out.len();
+    out.extend_from_slice(&(record.len() as u32).to_le_bytes());
+    out.push(flags);
+    out.extend_from_slice(&seq.to_le_bytes());
+    out.extend_from_slice(record);
+    out.extend_from_slice(hash);
+    let crc = crc32fast::hash(&out[start..]);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// Parses the frame at the start of `buf`; returns it and its total length.
+pub fn parse_frame(buf: &[u8]) -> Result<(Frame, usize), BadFrame> {
+    if buf.len() < FRAME_OVERHEAD {
+        return Err(BadFrame::Incomplete);
+    }
+    let len = u32::from_le_bytes(buf[0..4].try_into().unwrap_or_default());
+    if len as usize > MAX_RECORD {
+        return Err(BadFrame::TooLarge(len));
+    }
+    let total = FRAME_OVERHEAD + len as usize;
+    if buf.len() < total {
+        return Err(BadFrame::Incomplete);
+    }
+    let body = &buf[..total - 4];
+    let crc = u32::from_le_bytes(buf[total - 4..total].try_into().unwrap_or_default());
+    if crc32fast::hash(body) != crc {
+        return Err(BadFrame::Checksum);
+    }
+    let flags = buf[4];
+    let seq = u64::from_le_bytes(buf[5..13].try_into().unwrap_or_default());
+    let record = buf[13..13 + len as usize].to_vec();
+    let mut hash = [0u8; 32];
+    hash.copy_from_slice(&buf[13 + len as usize..total - 4]);
+    Ok((
+        Frame {
+            seq,
+            flags,
+            record,
+            hash,
+        },
+        total,
+    ))
+}
+
+/// A segment header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Seq of the first record in the segment.
+    pub first_seq: u64,
+    /// Chain hash before the first record.
+    pub prev_hash: [u8; 32],
+}
+
+impl SegmentHeader {
+    /// The 48 header bytes.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut b = [0u8; HEADER_LEN];
+        b[..8].copy_from_slice(SEGMENT_MAGIC);
+        b[8..16].copy_from_slice(&self.first_seq.to_le_bytes());
+        b[16..].copy_from_slice(&self.prev_hash);
+        b
+    }
+
+    /// Parses header bytes; `None` when the magic is wrong or bytes are short.
+    pub fn parse(b: &[u8]) -> Option<Self> {
+        if b.len() < HEADER_LEN || &b[..8] != SEGMENT_MAGIC {
+            return None;
+        }
+        let first_seq = u64::from_le_bytes(b[8..16].try_into().ok()?);
+        let mut prev_hash = [0u8; 32];
+        prev_hash.copy_from_slice(&b[16..48]);
+        Some(SegmentHeader {
+            first_seq,
+            prev_hash,
+        })
+    }
+}
+
+/// File name of the segment whose first record is `first_seq`.
+pub fn segment_file_name(first_seq: u64) -> String {
+    format!("seg-{first_seq:020}.log")
+}
+
+/// Lists segment files of `log_dir` by first seq (from their names), ascending.
+pub fn list_segments(log_dir: &Path) -> io::Result<Vec<(u64, PathBuf)>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(log_dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if let Some(num) = name
+            .strip_prefix("seg-")
+            .and_then(|n| n.strip_suffix(".log"))
+        {
+            if let Ok(first) = num.parse::<u64>() {
+                out.push((first, entry.path()));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// fsyncs a directory so that a created or renamed entry survives a crash.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// What scanning a segment's bytes found.
+#[derive(Debug, Clone)]
+pub struct SegmentScan {
+    /// The header, if valid.
+    pub header: Option<SegmentHeader>,
+    /// Head after the last complete, valid batch (`None` if none).
+    pub head: Option<ChainHead>,
+    /// Byte offset just after that batch (or after the header).
+    pub valid_end: u64,
+    /// Number of records in complete batches.
+    pub records: u64,
+    /// What follows `valid_end`, if anything.
+    pub tail: Option<TailProblem>,
+}
+
+/// Bytes after the last complete batch of a segment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TailProblem {
+    /// An unacknowledged torn write: incomplete frames, a checksum-damaged
+    /// final frame, or valid frames of a batch that never got its end flag.
+    Torn {
+        /// Offset where the tail starts.
+        offset: u64,
+        /// Its length in bytes.
+        len: u64,
+    },
+    /// Damage that a crash cannot explain: a complete frame that fails its
+    /// checksum or chain and is followed by more data, or a seq out of order.
+    Corrupt {
+        /// Offset of the first bad frame.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// Scans a whole segment held in memory, checking checksums, seq order and
+/// the chain. `expect_first` and `expect_prev` come from the previous segment
+/// (or the empty ledger) when known.
+pub fn scan_segment(
+    bytes: &[u8],
+    expect_first: Option<u64>,
+    expect_prev: Option<[u8; 32]>,
+) -> SegmentScan {
+    let header = SegmentHeader::parse(bytes);
+    let Some(h) = header else {
+        return SegmentScan {
+            header: None,
+            head: None,
+            valid_end: 0,
+            records: 0,
+            tail: Some(if bytes.len() < HEADER_LEN {
+                TailProblem::Torn {
+                    offset: 0,
+                    len: bytes.len() as u64,
+                }
+            } else {
+                TailProblem::Corrupt {
+                    offset: 0,
+                    reason: "bad segment header".into(),
+                }
+            }),
+        };
+    };
+    if expect_first.is_some_and(|f| f != h.first_seq)
+        || expect_prev.is_some_and(|p| p != h.prev_hash)
+    {
+        return SegmentScan {
+            header,
+            head: None,
+            valid_end: HEADER_LEN as u64,
+            records: 0,
+            tail: Some(TailProblem::Corrupt {
+                offset: 0,
+                reason: "segment header does not continue the previous segment".into(),
+            }),
+        };
+    }
+    let mut off = HEADER_LEN;
+    let mut prev = h.prev_hash;
+    let mut next_seq = h.first_seq;
+    let mut committed = (HEADER_LEN as u64, None, 0u64);
+    let mut in_batch = 0u64;
+    while off < bytes.len() {
+        match parse_frame(&bytes[off..]) {
+            Ok((frame, len)) => {
+                let expect_hash = chain::next_hash(&prev, frame.seq, &frame.record);
+                if frame.seq != next_seq || frame.hash != expect_hash {
+                    let reason = if frame.seq != next_seq {
+                        format!("seq {} where {} was expected", frame.seq, next_seq)
+                    } else {
+                        format!("chain hash mismatch at seq {}", frame.seq)
+                    };
+                    return SegmentScan {
+                        header,
+                        head: committed.1,
+                        valid_end: committed.0,
+                        records: committed.2,
+                        tail: Some(TailProblem::Corrupt {
+                            offset: off as u64,
+                            reason,
+                        }),
+                    };
+                }
+                prev = frame.hash;
+                next_seq += 1;
+                in_batch += 1;
+                off += len;
+                if frame.flags & FLAG_BATCH_END != 0 {
+                    committed = (
+                        off as u64,
+                        Some(ChainHead {
+                            seq: frame.seq,
+                            hash: frame.hash,
+                        }),
+                        committed.2 + in_batch,
+                    );
+                    in_batch = 0;
+                }
+            }
+            Err(bad) => {
+                let frame_end = match bad {
+                    BadFrame::Checksum => {
+                        let len =
+                            u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap_or_default())
+                                as usize;
+                        off + FRAME_OVERHEAD + len
+                    }
+                    _ => bytes.len(),
+                };
+                let torn = frame_end >= bytes.len() && !matches!(bad, BadFrame::TooLarge(_));
+                let tail = if torn {
+                    TailProblem::Torn {
+                        offset: committed.0,
+                        len: bytes.len() as u64 - committed.0,
+                    }
+                } else {
+                    TailProblem::Corrupt {
+                        offset: off as u64,
+                        reason: format!("frame at seq {next_seq}: {bad}"),
+                    }
+                };
+                return SegmentScan {
+                    header,
+                    head: committed.1,
+                    valid_end: committed.0,
+                    records: committed.2,
+                    tail: Some(tail),
+                };
+            }
+        }
+    }
+    let tail = (committed.0 < bytes.len() as u64).then(|| TailProblem::Torn {
+        offset: committed.0,
+        len: bytes.len() as u64 - committed.0,
+    });
+    SegmentScan {
+        header,
+        head: committed.1,
+        valid_end: committed.0,
+        records: committed.2,
+        tail,
+    }
+}
+
+/// The open, writable end of the log.
+#[derive(Debug)]
+pub struct ActiveSegment {
+    /// First seq of the segment (its name).
+    pub first_seq: u64,
+    /// The file, positioned at its end.
+    pub file: File,
+    /// Its length in bytes (all durable).
+    pub len: u64,
+}
+
+impl ActiveSegment {
+    /// Creates a new segment file, writes and syncs its header, and syncs the
+    /// directory so the file itself survives a crash.
+    pub fn create(log_dir: &Path, header: SegmentHeader) -> io::Result<Self> {
+        let path = log_dir.join(segment_file_name(header.first_seq));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        file.write_all(&header.to_bytes())?;
+        file.sync_all()?;
+        sync_dir(log_dir)?;
+        Ok(ActiveSegment {
+            first_seq: header.first_seq,
+            file,
+            len: HEADER_LEN as u64,
+        })
+    }
+
+    /// Opens an existing segment for appending at `len`, cutting anything
+    /// beyond (the caller has quarantined it).
+    pub fn open_at(path: &Path, first_seq: u64, len: u64) -> io::Result<Self> {
+        let mut file = OpenOptions::new().read(true).write(true).open(path)?;
+        if file.metadata()?.len() != len {
+            file.set_len(len)?;
+            file.sync_all()?;
+        }
+        file.seek(SeekFrom::Start(len))?;
+        Ok(ActiveSegment {
+            first_seq,
+            file,
+            len,
+        })
+    }
+
+    /// Writes `frames` (complete frames of one batch) and fdatasyncs. On any
+    /// error the file is cut back to its previous length so no partial batch
+    /// stays in front of later appends; the caller must treat a failed sync as
+    /// fatal for this handle (the page cache state is unknown).
+    pub fn append_durable(&mut self, frames: &[u8]) -> io::Result<u64> {
+        let at = self.len;
+        let res = self
+            .file
+            .write_all(frames)
+            .and_then(|_| self.file.sync_data());
+        match res {
+            Ok(()) => {
+                self.len += frames.len() as u64;
+                Ok(at)
+            }
+            Err(e) => {
+                let _ = self.file.set_len(at);
+                let _ = self.file.seek(SeekFrom::Start(at));
+                Err(e)
+            }
+        }
+    }
+}
+
+/// Reads the frame at `offset` of the segment file `path`.
+pub fn read_frame_at(file: &File, offset: u64) -> io::Result<Result<Frame, BadFrame>> {
+    let mut head = [0u8; 4];
+    file.read_exact_at(&mut head, offset)?;
+    let len = u32::from_le_bytes(head) as usize;
+    if len > MAX_RECORD {
+        return Ok(Err(BadFrame::TooLarge(len as u32)));
+    }
+    let mut buf = vec![0u8; FRAME_OVERHEAD + len];
+    match file.read_exact_at(&mut buf, offset) {
+        Ok(()) => Ok(parse_frame(&buf).map(|(f, _)| f)),
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(Err(BadFrame::Incomplete)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads a whole file.
+pub fn read_all(path: &Path) -> io::Result<Vec<u8>> {
+    let mut f = File::open(path)?;
+    let mut v = Vec::new();
+    f.read_to_end(&mut v)?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(records: &[&[u8]], batch_ends: &[bool]) -> Vec<u8> {
+        let mut out = SegmentHeader {
+            first_seq: 1,
+            prev_hash: chain::genesis(),
+        }
+        .to_bytes()
+        .to_vec();
+        let mut prev = chain::genesis();
+        for (i, r) in records.iter().enumerate() {
+            let seq = i as u64 + 1;
+            let h = chain::next_hash(&prev, seq, r);
+            put_frame(
+                &mut out,
+                seq,
+                if batch_ends[i] { FLAG_BATCH_END } else { 0 },
+                r,
+                &h,
+            );
+            prev = h;
+        }
+        out
+    }
+
+    #[test]
+    fn complete_batches_scan_clean() {
+        let s = seg(&[b"a", b"bb", b"ccc"], &[false, true, true]);
+        let scan = scan_segment(&s, Some(1), Some(chain::genesis()));
+        assert_eq!(scan.tail, None);
+        assert_eq!(scan.records, 3);
+        assert_eq!(scan.head.unwrap().seq, 3);
+    }
+
+    #[test]
+    fn unfinished_batch_is_a_torn_tail() {
+        let s = seg(&[b"a", b"bb", b"ccc"], &[true, false, false]);
+        let scan = scan_segment(&s, None, None);
+        assert_eq!(scan.head.unwrap().seq, 1);
+        assert!(matches!(scan.tail, Some(TailProblem::Torn { .. })));
+    }
+
+    #[test]
+    fn truncated_final_frame_is_torn_but_damaged_middle_frame_is_corrupt() {
+        let s = seg(&[b"a", b"bb", b"ccc"], &[true, true, true]);
+        let cut = &s[..s.len() - 3];
+        assert!(matches!(
+            scan_segment(cut, None, None).tail,
+            Some(TailProblem::Torn { .. })
+        ));
+        let mut flipped = s.clone();
+        flipped[HEADER_LEN + 14] ^= 1; // inside the first record
+        assert!(matches!(
+            scan_segment(&flipped, None, None).tail,
+            Some(TailProblem::Corrupt { .. })
+        ));
+    }
+}

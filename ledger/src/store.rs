@@ -1,0 +1,1088 @@
+//! The ledger: segment log + sled index behind one exclusive lock.
+//!
+//! [`Ledger::open`] takes the directory lock, recovers the log's tail (a torn,
+//! unacknowledged batch is moved to `quarantine/` and cut), and catches the
+//! index up with the log. [`Ledger::append`] validates a batch against the
+//! ledger, writes it with one fdatasync and only then indexes it.
+
+use crate::chain::{self, ChainHead};
+use crate::encoding::{self, content_hash, RecordError};
+use crate::event::{Event, StoredEvent};
+use crate::index::{Index, IndexEntry};
+use crate::input::Draft;
+use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
+use crate::semantics::ObjectRef;
+use crate::time::Instant;
+use crate::vocab::Party;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Default clock tolerance: `occurred_at` may be at most this far after
+/// `recorded_at` (SPEC §4.1). A rule set may set `clock_tolerance_minutes`.
+pub const DEFAULT_CLOCK_TOLERANCE_MS: i64 = 5 * 60_000;
+
+/// Errors opening a ledger.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// Another process holds the lock.
+    #[error("ledger {dir} is in use by another process{}; wait for it to finish", pid.as_ref().map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked {
+        /// Ledger directory.
+        dir: PathBuf,
+        /// Pid written by the holder, if readable.
+        pid: Option<String>,
+    },
+    /// No ledger at the path.
+    #[error("no ledger at {0} (create one with `slaledger init`)")]
+    NotALedger(PathBuf),
+    /// A ledger already exists where one is to be created.
+    #[error("a ledger already exists at {0}")]
+    Exists(PathBuf),
+    /// The log is damaged in a way a crash cannot explain.
+    #[error("the log is damaged in {file} at byte {offset}: {reason}; run `slaledger verify` for details. Nothing was changed")]
+    Corrupt {
+        /// Segment file.
+        file: PathBuf,
+        /// Offset.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// I/O.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        source: io::Error,
+    },
+    /// The sled index could not be opened or rebuilt.
+    #[error("index error: {0} (the index is derived data: delete the `index` directory and reopen to rebuild it)")]
+    Index(#[from] sled::Error),
+    /// A record in the log does not decode.
+    #[error("record seq {seq} does not decode: {source}")]
+    Record {
+        /// Seq.
+        seq: u64,
+        /// Cause.
+        source: RecordError,
+    },
+}
+
+/// Errors appending a batch. Nothing of the batch is appended when any occurs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AppendError {
+    /// An event is invalid against the ledger.
+    #[error("line {line} (event `{id}`): field `{field}`: {reason}")]
+    Invalid {
+        /// Input line.
+        line: usize,
+        /// Event id.
+        id: String,
+        /// Field.
+        field: String,
+        /// Why.
+        reason: String,
+    },
+    /// The caller's expected head is not the ledger's head.
+    #[error(
+        "expected ledger head {expected} but the head is {actual}: another writer appended first"
+    )]
+    HeadMismatch {
+        /// Expected.
+        expected: ChainHead,
+        /// Actual.
+        actual: ChainHead,
+    },
+    /// Writing or syncing the log failed; the batch is not appended.
+    #[error("writing the log failed, nothing was appended: {0}")]
+    Io(#[from] io::Error),
+    /// A previous sync failed; the handle must be reopened.
+    #[error("a previous write failed to sync; reopen the ledger before appending again")]
+    Poisoned,
+    /// The index failed after the batch was made durable (the batch is
+    /// appended; the index catches up on next open).
+    #[error("batch appended durably up to {head}, but indexing failed: {source}; reopen to catch the index up")]
+    Index {
+        /// The head after the batch.
+        head: ChainHead,
+        /// Cause.
+        source: sled::Error,
+    },
+    /// Reading back an event the batch depends on failed.
+    #[error("reading the ledger failed: {0}")]
+    Read(#[from] ReadError),
+}
+
+/// Errors reading records.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// I/O.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+    /// Index.
+    #[error("index error: {0}")]
+    Index(#[from] sled::Error),
+    /// No such record.
+    #[error("no record with seq {0}")]
+    NoSuchSeq(u64),
+    /// A frame is damaged.
+    #[error("record seq {seq}: {reason}")]
+    Damaged {
+        /// Seq.
+        seq: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// What happened at open.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    /// A torn tail that was cut: (segment file, offset, length, quarantine copy).
+    pub cut_tail: Option<(PathBuf, u64, u64, PathBuf)>,
+    /// Records the index had to catch up.
+    pub indexed: u64,
+    /// Whether the index was rebuilt from scratch.
+    pub rebuilt_index: bool,
+}
+
+/// What an append did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendOutcome {
+    /// Events appended: (seq, event id).
+    pub appended: Vec<(u64, String)>,
+    /// Events already in the ledger with the same content: (event id, seq).
+    pub duplicates: Vec<(String, u64)>,
+    /// The head after the batch.
+    pub head: ChainHead,
+    /// `recorded_at` of the batch.
+    pub recorded_at: Instant,
+}
+
+/// Options of [`Ledger::open`].
+#[derive(Debug, Clone)]
+pub struct LedgerOptions {
+    /// Size at which a new segment starts.
+    pub segment_limit: u64,
+    /// Whether to keep the index in step (false: log only, for benchmarks of
+    /// the raw log; the index catches up on the next open with indexing).
+    pub index: bool,
+}
+
+impl Default for LedgerOptions {
+    fn default() -> Self {
+        LedgerOptions {
+            segment_limit: segment::DEFAULT_SEGMENT_LIMIT,
+            index: true,
+        }
+    }
+}
+
+/// An open ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    dir: PathBuf,
+    _lock: File,
+    segments: Vec<(u64, PathBuf)>,
+    active: ActiveSegment,
+    head: ChainHead,
+    last_recorded: Instant,
+    index: Index,
+    opts: LedgerOptions,
+    poisoned: bool,
+}
+
+fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
+    move |source| OpenError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Takes the exclusive lock of a ledger directory.
+pub fn lock_dir(dir: &Path) -> Result<File, OpenError> {
+    let path = dir.join("LOCK");
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io_at(&path))?;
+    match f.try_lock() {
+        Ok(()) => {
+            f.set_len(0).map_err(io_at(&path))?;
+            let _ = write!(f, "{}", std::process::id());
+            Ok(f)
+        }
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut pid = String::new();
+            let _ = File::open(&path).and_then(|mut r| r.read_to_string(&mut pid));
+            Err(OpenError::Locked {
+                dir: dir.to_owned(),
+                pid: Some(pid.trim().to_owned()).filter(|p| !p.is_empty()),
+            })
+        }
+        Err(fs::TryLockError::Error(e)) => Err(OpenError::Io { path, source: e }),
+    }
+}
+
+impl Ledger {
+    /// Creates an empty ledger directory and opens it.
+    pub fn create(dir: &Path, opts: LedgerOptions) -> Result<(Ledger, OpenReport), OpenError> {
+        if dir.join("log").exists() {
+            return Err(OpenError::Exists(dir.to_owned()));
+        }
+        fs::create_dir_all(dir.join("log")).map_err(io_at(dir))?;
+        segment::sync_dir(dir).map_err(io_at(dir))?;
+        Self::open(dir, opts)
+    }
+
+    /// Opens a ledger: lock, tail recovery, index catch-up.
+    pub fn open(dir: &Path, opts: LedgerOptions) -> Result<(Ledger, OpenReport), OpenError> {
+        let log_dir = dir.join("log");
+        if !log_dir.is_dir() {
+            return Err(OpenError::NotALedger(dir.to_owned()));
+        }
+        let lock = lock_dir(dir)?;
+        let mut report = OpenReport::default();
+        let mut segments = segment::list_segments(&log_dir).map_err(io_at(&log_dir))?;
+        // Recover the last segment; a segment whose header never became durable
+        // (crash during rotation) holds no acknowledged data and is quarantined.
+        let (active, head) = loop {
+            let Some((first, path)) = segments.last().cloned() else {
+                let a = ActiveSegment::create(
+                    &log_dir,
+                    SegmentHeader {
+                        first_seq: 1,
+                        prev_hash: chain::genesis(),
+                    },
+                )
+                .map_err(io_at(&log_dir))?;
+                segments.push((1, log_dir.join(segment::segment_file_name(1))));
+                break (a, ChainHead::empty());
+            };
+            let bytes = segment::read_all(&path).map_err(io_at(&path))?;
+            let scan = segment::scan_segment(&bytes, Some(first), None);
+            match scan.tail {
+                Some(TailProblem::Corrupt { offset, reason }) => {
+                    return Err(OpenError::Corrupt {
+                        file: path,
+                        offset,
+                        reason,
+                    })
+                }
+                Some(TailProblem::Torn { offset, len }) => {
+                    let q = quarantine(dir, &path, offset, &bytes[offset as usize..])
+                        .map_err(io_at(dir))?;
+                    report.cut_tail = Some((path.clone(), offset, len, q));
+                    if scan.header.is_none() {
+                        fs::remove_file(&path).map_err(io_at(&path))?;
+                        segment::sync_dir(&log_dir).map_err(io_at(&log_dir))?;
+                        segments.pop();
+                        continue;
+                    }
+                }
+                None => {}
+            }
+            let header = scan.header.ok_or_else(|| OpenError::Corrupt {
+                file: path.clone(),
+                offset: 0,
+                reason: "bad segment header".into(),
+            })?;
+            let head = scan.head.unwrap_or(ChainHead {
+                seq: header.first_seq - 1,
+                hash: header.prev_hash,
+            });
+            let a = ActiveSegment::open_at(&path, first, scan.valid_end).map_err(io_at(&path))?;
+            break (a, head);
+        };
+        let last_recorded = if head.seq == 0 {
+            Instant::from_millis(0)
+        } else {
+            let path = segments.last().map(|s| s.1.clone()).unwrap_or_default();
+            last_record_time(&path, head.seq).map_err(|e| match e {
+                ReadError::Io(source) => OpenError::Io { path, source },
+                other => OpenError::Corrupt {
+                    file: path,
+                    offset: 0,
+                    reason: other.to_string(),
+                },
+            })?
+        };
+        let index = Index::open(&dir.join("index"))?;
+        let mut ledger = Ledger {
+            dir: dir.to_owned(),
+            _lock: lock,
+            segments,
+            active,
+            head,
+            last_recorded,
+            index,
+            opts,
+            poisoned: false,
+        };
+        if ledger.opts.index {
+            let (n, rebuilt) = ledger.catch_up_index()?;
+            report.indexed = n;
+            report.rebuilt_index = rebuilt;
+        }
+        Ok((ledger, report))
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The current head.
+    pub fn head(&self) -> ChainHead {
+        self.head
+    }
+
+    /// The index (read-only use: queries and verification).
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// Segment files, by first seq.
+    pub fn segments(&self) -> &[(u64, PathBuf)] {
+        &self.segments
+    }
+
+    /// Brings the index up to the log head. Rebuilds from scratch when the
+    /// index claims a head the log does not have (e.g. the log was restored).
+    fn catch_up_index(&mut self) -> Result<(u64, bool), OpenError> {
+        let through = self.index.through()?;
+        let mut rebuilt = false;
+        let from = match through {
+            Some(h) if h.seq <= self.head.seq && self.hash_at(h.seq).ok() == Some(h.hash) => {
+                h.seq + 1
+            }
+            None => 1,
+            Some(_) => {
+                self.index.clear()?;
+                rebuilt = true;
+                1
+            }
+        };
+        let n = self.index_from(from)?;
+        Ok((n, rebuilt))
+    }
+
+    /// Drops the index and rebuilds it from the log. Returns records indexed.
+    pub fn reindex(&mut self) -> Result<u64, OpenError> {
+        self.index.clear()?;
+        let n = self.index_from(1)?;
+        self.index.flush()?;
+        Ok(n)
+    }
+
+    fn index_from(&mut self, from: u64) -> Result<u64, OpenError> {
+        if from > self.head.seq {
+            return Ok(0);
+        }
+        let mut n = 0u64;
+        let mut chunk: Vec<(u64, Position, StoredEvent, [u8; 32])> = Vec::new();
+        let mut last = ChainHead::empty();
+        for item in self.frames_from(from) {
+            let (pos, frame) = item.map_err(|e| OpenError::Corrupt {
+                file: self.dir.join("log"),
+                offset: 0,
+                reason: e.to_string(),
+            })?;
+            if frame.seq > self.head.seq {
+                break;
+            }
+            let ev =
+                encoding::decode_record(&frame.record).map_err(|source| OpenError::Record {
+                    seq: frame.seq,
+                    source,
+                })?;
+            let h = content_hash(&ev);
+            last = ChainHead {
+                seq: frame.seq,
+                hash: frame.hash,
+            };
+            chunk.push((frame.seq, pos, ev, h));
+            if chunk.len() >= 10_000 {
+                n += self.flush_chunk(&mut chunk, last)?;
+            }
+        }
+        n += self.flush_chunk(&mut chunk, last)?;
+        Ok(n)
+    }
+
+    fn flush_chunk(
+        &self,
+        chunk: &mut Vec<(u64, Position, StoredEvent, [u8; 32])>,
+        head: ChainHead,
+    ) -> Result<u64, OpenError> {
+        if chunk.is_empty() {
+            return Ok(0);
+        }
+        let entries: Vec<IndexEntry<'_>> = chunk
+            .iter()
+            .map(|(seq, pos, ev, h)| IndexEntry {
+                seq: *seq,
+                pos: *pos,
+                event: ev,
+                content_hash: *h,
+            })
+            .collect();
+        self.index.index_batch(&entries, head)?;
+        let n = chunk.len() as u64;
+        chunk.clear();
+        Ok(n)
+    }
+
+    /// The chain hash stored at `seq` (genesis for 0).
+    pub fn hash_at(&self, seq: u64) -> Result<[u8; 32], ReadError> {
+        if seq == 0 {
+            return Ok(chain::genesis());
+        }
+        Ok(self.frame(seq)?.hash)
+    }
+
+    fn segment_for(&self, seq: u64) -> Option<&(u64, PathBuf)> {
+        let i = self.segments.partition_point(|(first, _)| *first <= seq);
+        i.checked_sub(1).map(|i| &self.segments[i])
+    }
+
+    /// The frame of record `seq`, via the index, or by scanning its segment
+    /// when the index does not know it.
+    pub fn frame(&self, seq: u64) -> Result<Frame, ReadError> {
+        if seq == 0 || seq > self.head.seq {
+            return Err(ReadError::NoSuchSeq(seq));
+        }
+        if let Some(pos) = self.index.position(seq)? {
+            if let Some((_, path)) = self.segments.iter().find(|(f, _)| *f == pos.segment) {
+                let f = File::open(path)?;
+                if let Ok(frame) = segment::read_frame_at(&f, pos.offset)? {
+                    if frame.seq == seq {
+                        return Ok(frame);
+                    }
+                }
+            }
+        }
+        let first = self
+            .segment_for(seq)
+            .map(|s| s.0)
+            .ok_or(ReadError::NoSuchSeq(seq))?;
+        for item in self.frames_in_segment_from(first, seq) {
+            let (_, frame) = item?;
+            if frame.seq == seq {
+                return Ok(frame);
+            }
+        }
+        Err(ReadError::NoSuchSeq(seq))
+    }
+
+    /// Reads and decodes record `seq`.
+    pub fn read(&self, seq: u64) -> Result<StoredEvent, ReadError> {
+        let frame = self.frame(seq)?;
+        encoding::decode_record(&frame.record).map_err(|e| ReadError::Damaged {
+            seq,
+            reason: e.to_string(),
+        })
+    }
+
+    fn frames_in_segment_from(&self, first: u64, from: u64) -> FrameIter {
+        FrameIter::new(
+            self.segments
+                .iter()
+                .filter(|s| s.0 == first)
+                .cloned()
+                .collect(),
+            from,
+            self.head.seq,
+        )
+    }
+
+    /// Streams frames with seq ≥ `from` up to the head, segment by segment,
+    /// without loading the ledger into memory.
+    pub fn frames_from(&self, from: u64) -> FrameIter {
+        let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
+        FrameIter::new(
+            self.segments
+                .iter()
+                .filter(|s| s.0 >= start)
+                .cloned()
+                .collect(),
+            from,
+            self.head.seq,
+        )
+    }
+
+    /// Streams decoded events with seq in `[from, to]`.
+    pub fn events(
+        &self,
+        from: u64,
+        to: u64,
+    ) -> impl Iterator<Item = Result<(u64, [u8; 32], StoredEvent), ReadError>> + '_ {
+        self.frames_from(from)
+            .take_while(move |r| r.as_ref().map(|(_, f)| f.seq <= to).unwrap_or(true))
+            .map(|r| {
+                let (_, f) = r?;
+                let ev = encoding::decode_record(&f.record).map_err(|e| ReadError::Damaged {
+                    seq: f.seq,
+                    reason: e.to_string(),
+                })?;
+                Ok((f.seq, f.hash, ev))
+            })
+    }
+
+    /// Appends a batch atomically and durably (SPEC §4.12 checks first).
+    ///
+    /// `recorded_at` is the caller's clock reading (the CLI reads it once);
+    /// it is raised to the previous batch's if the clock went backwards, so
+    /// `recorded_at` never decreases along `seq`.
+    pub fn append(
+        &mut self,
+        drafts: Vec<Draft>,
+        expected_head: Option<ChainHead>,
+        recorded_at: Instant,
+    ) -> Result<AppendOutcome, AppendError> {
+        if self.poisoned {
+            return Err(AppendError::Poisoned);
+        }
+        if let Some(expected) = expected_head {
+            if expected != self.head {
+                return Err(AppendError::HeadMismatch {
+                    expected,
+                    actual: self.head,
+                });
+            }
+        }
+        let recorded_at = recorded_at.max(self.last_recorded);
+        let plan = self.validate(drafts, recorded_at)?;
+        let mut outcome = AppendOutcome {
+            appended: Vec::new(),
+            duplicates: plan.duplicates,
+            head: self.head,
+            recorded_at,
+        };
+        if plan.accepted.is_empty() {
+            return Ok(outcome);
+        }
+        let mut records = Vec::with_capacity(plan.accepted.len());
+        for (line, mut ev) in plan.accepted {
+            ev.recorded_at = recorded_at;
+            let bytes = encoding::encode_record(&ev).map_err(|e| AppendError::Invalid {
+                line,
+                id: ev.id.clone(),
+                field: "line".into(),
+                reason: e.to_string(),
+            })?;
+            records.push((ev, bytes));
+        }
+        let total: usize = records
+            .iter()
+            .map(|(_, b)| b.len() + segment::FRAME_OVERHEAD)
+            .sum();
+        if self.active.len > segment::HEADER_LEN as u64
+            && self.active.len + total as u64 > self.opts.segment_limit
+        {
+            self.rotate()?;
+        }
+        let mut buf = Vec::with_capacity(total);
+        let mut prev = self.head.hash;
+        let mut seq = self.head.seq;
+        let mut offsets = Vec::with_capacity(records.len());
+        let n = records.len();
+        for (i, (_, bytes)) in records.iter().enumerate() {
+            seq += 1;
+            let h = chain::next_hash(&prev, seq, bytes);
+            offsets.push((seq, buf.len() as u64, h));
+            let flags = if i + 1 == n {
+                segment::FLAG_BATCH_END
+            } else {
+                0
+            };
+            segment::put_frame(&mut buf, seq, flags, bytes, &h);
+            prev = h;
+        }
+        let base = match self.active.append_durable(&buf) {
+            Ok(b) => b,
+            Err(e) => {
+                self.poisoned = true;
+                return Err(AppendError::Io(e));
+            }
+        };
+        // Durable from here on: the batch is acknowledged whatever the index does.
+        self.head = ChainHead { seq, hash: prev };
+        self.last_recorded = recorded_at;
+        outcome.head = self.head;
+        let segment_first = self.active.first_seq;
+        for ((s, _, _), (ev, _)) in offsets.iter().zip(&records) {
+            outcome.appended.push((*s, ev.id.clone()));
+        }
+        if self.opts.index {
+            let entries: Vec<IndexEntry<'_>> = offsets
+                .iter()
+                .zip(&records)
+                .map(|((s, off, _), (ev, _))| IndexEntry {
+                    seq: *s,
+                    pos: Position {
+                        segment: segment_first,
+                        offset: base + off,
+                    },
+                    event: ev,
+                    content_hash: content_hash(ev),
+                })
+                .collect();
+            self.index
+                .index_batch(&entries, self.head)
+                .map_err(|source| AppendError::Index {
+                    head: self.head,
+                    source,
+                })?;
+        }
+        Ok(outcome)
+    }
+
+    fn rotate(&mut self) -> Result<(), AppendError> {
+        let log_dir = self.dir.join("log");
+        let header = SegmentHeader {
+            first_seq: self.head.seq + 1,
+            prev_hash: self.head.hash,
+        };
+        self.active = ActiveSegment::create(&log_dir, header)?;
+        self.segments.push((
+            header.first_seq,
+            log_dir.join(segment::segment_file_name(header.first_seq)),
+        ));
+        Ok(())
+    }
+
+    /// The rule-set content (canonical JSON) that opened `stream`.
+    pub fn stream_rule_set(&self, stream: &str) -> Result<Option<String>, ReadError> {
+        let Some(seq) = self.index.rule_set_seq(stream)? else {
+            return Ok(None);
+        };
+        match self.read(seq)?.event {
+            Event::RuleSetDefined(r) => Ok(Some(r.content)),
+            _ => Ok(None),
+        }
+    }
+
+    fn validate(&self, drafts: Vec<Draft>, recorded_at: Instant) -> Result<Plan, AppendError> {
+        let mut plan = Plan::default();
+        // Objects and streams opened earlier in this batch.
+        let mut opened: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
+        let mut new_streams: BTreeMap<String, i64> = BTreeMap::new();
+        let mut batch_ids: BTreeMap<(String, String), ([u8; 32], usize)> = BTreeMap::new();
+        let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
+        let settled: BTreeSet<(String, String)> = drafts
+            .iter()
+            .filter_map(|d| match &d.event.event {
+                Event::DisputeSettled(s) => Some((d.event.stream.clone(), s.dispute_id.clone())),
+                _ => None,
+            })
+            .collect();
+        for d in drafts {
+            let ev = &d.event;
+            let invalid = |field: &str, reason: String| AppendError::Invalid {
+                line: d.line,
+                id: ev.id.clone(),
+                field: field.to_owned(),
+                reason,
+            };
+            // Idempotency first: an exact re-append is a no-op even if the
+            // ledger has moved on since.
+            let h = content_hash(ev);
+            let key = (ev.stream.clone(), ev.id.clone());
+            if let Some((prev_h, prev_line)) = batch_ids.get(&key) {
+                if *prev_h == h {
+                    continue;
+                }
+                return Err(invalid("id", format!("id conflict: line {prev_line} of this batch uses the same id with different content")));
+            }
+            if let Some((seq, stored)) = self
+                .index
+                .lookup_id(&ev.stream, &ev.id)
+                .map_err(ReadError::from)?
+            {
+                if stored == h {
+                    plan.duplicates.push((ev.id.clone(), seq));
+                    continue;
+                }
+                return Err(invalid(
+                    "id",
+                    format!("id conflict: seq {seq} has this id with different content"),
+                ));
+            }
+            batch_ids.insert(key, (h, d.line));
+            // Stream and rule set.
+            let is_rule_set = matches!(ev.event, Event::RuleSetDefined(_));
+            let stream_known = new_streams.contains_key(&ev.stream)
+                || self
+                    .index
+                    .rule_set_seq(&ev.stream)
+                    .map_err(ReadError::from)?
+                    .is_some();
+            if is_rule_set && stream_known {
+                return Err(invalid(
+                    "kind",
+                    format!(
+                        "stream `{}` already has a rule set; amend it with rule_set_amended",
+                        ev.stream
+                    ),
+                ));
+            }
+            if !is_rule_set && !stream_known {
+                return Err(invalid("stream", format!("unknown stream `{}`: its first event must be rule_set_defined (slaledger init)", ev.stream)));
+            }
+            // Permissions (SPEC §4.1 defaults).
+            let party = ev.actor.party;
+            if party == Party::Monitor && ev.actor.operated_by.is_none() {
+                return Err(invalid(
+                    "actor.operated_by",
+                    "a monitor must name the party that operates it".into(),
+                ));
+            }
+            if let Some(dispute) = ev.event.settlement_dispute() {
+                let Some(dispute) = dispute else {
+                    return Err(invalid(
+                        "data.dispute_id",
+                        "a settlement must name its dispute".into(),
+                    ));
+                };
+                if !settled.contains(&(ev.stream.clone(), dispute.clone())) {
+                    return Err(invalid(
+                        "data.dispute_id",
+                        format!("a settlement of dispute `{dispute}` must be appended in the batch of its dispute_settled"),
+                    ));
+                }
+            }
+            if !matches!(ev.event, Event::Correction(_))
+                && !ev.event.allowed_parties().contains(&party)
+            {
+                return Err(invalid(
+                    "actor.party",
+                    format!(
+                        "a {party} may not record {} (allowed: {})",
+                        ev.event.kind(),
+                        join(ev.event.allowed_parties())
+                    ),
+                ));
+            }
+            ev.event.check_constraints().map_err(|v| {
+                let field = if v.field.starts_with("actor") {
+                    v.field
+                } else {
+                    format!("data.{}", v.field)
+                };
+                invalid(&field, v.reason)
+            })?;
+            // Clock tolerance.
+            if is_rule_set {
+                if let Event::RuleSetDefined(r) = &ev.event {
+                    new_streams.insert(ev.stream.clone(), tolerance_of(&r.content));
+                }
+            }
+            let tol = match new_streams.get(&ev.stream) {
+                Some(t) => *t,
+                None => match tolerance.get(&ev.stream) {
+                    Some(t) => *t,
+                    None => {
+                        let t = self
+                            .stream_rule_set(&ev.stream)?
+                            .map(|c| tolerance_of(&c))
+                            .unwrap_or(DEFAULT_CLOCK_TOLERANCE_MS);
+                        tolerance.insert(ev.stream.clone(), t);
+                        t
+                    }
+                },
+            };
+            if ev.occurred_at > recorded_at.saturating_add_millis(tol) {
+                return Err(invalid(
+                    "occurred_at",
+                    format!(
+                        "{} is later than the recording time {recorded_at} plus the clock tolerance ({} min): the ledger records facts, not plans",
+                        ev.occurred_at,
+                        tol / 60_000
+                    ),
+                ));
+            }
+            // References.
+            for r in ev.event.references() {
+                let known = opened.contains(&(ev.stream.clone(), r.clone()))
+                    || self
+                        .index
+                        .object_opened(&ev.stream, r.family, &r.id)
+                        .map_err(ReadError::from)?
+                        .is_some();
+                if !known {
+                    return Err(invalid(
+                        &format!("data.{}", r.family.field()),
+                        format!(
+                            "unknown {} `{}` in stream `{}`: record the event that opens it first",
+                            r.family.as_str(),
+                            r.id,
+                            ev.stream
+                        ),
+                    ));
+                }
+            }
+            if let Some(o) = ev.event.opens() {
+                let exists = opened.contains(&(ev.stream.clone(), o.clone()))
+                    || self
+                        .index
+                        .object_opened(&ev.stream, o.family, &o.id)
+                        .map_err(ReadError::from)?
+                        .is_some();
+                if exists && !o.family.reopenable() {
+                    return Err(invalid(
+                        &format!("data.{}", o.family.field()),
+                        format!(
+                            "{} `{}` already exists in stream `{}`",
+                            o.family.as_str(),
+                            o.id,
+                            ev.stream
+                        ),
+                    ));
+                }
+                opened.insert((ev.stream.clone(), o));
+            }
+            if let Event::Correction(c) = &ev.event {
+                self.check_correction(ev, c, &plan, &invalid)?;
+            }
+            plan.accepted.push((d.line, d.event));
+        }
+        Ok(plan)
+    }
+
+    fn check_correction(
+        &self,
+        ev: &StoredEvent,
+        c: &crate::event::Correction,
+        plan: &Plan,
+        invalid: &dyn Fn(&str, String) -> AppendError,
+    ) -> Result<(), AppendError> {
+        let target = match self
+            .index
+            .lookup_id(&ev.stream, &c.corrects)
+            .map_err(ReadError::from)?
+        {
+            Some((seq, _)) => self.read(seq)?,
+            None => match plan
+                .accepted
+                .iter()
+                .find(|(_, e)| e.stream == ev.stream && e.id == c.corrects)
+            {
+                Some((_, e)) => e.clone(),
+                None => {
+                    return Err(invalid(
+                        "data.corrects",
+                        format!("no event `{}` in stream `{}`", c.corrects, ev.stream),
+                    ))
+                }
+            },
+        };
+        if !target.event.correctable() {
+            return Err(invalid(
+                "data.corrects",
+                format!(
+                    "`{}` is a {}, which cannot be corrected (SPEC §4.10)",
+                    c.corrects,
+                    target.event.kind()
+                ),
+            ));
+        }
+        if let Some(rep) = &c.replacement {
+            if rep.kind() != target.event.kind() {
+                return Err(invalid(
+                    "data.replacement.kind",
+                    format!(
+                        "a replacement keeps the kind `{}`, not `{}`",
+                        target.event.kind(),
+                        rep.kind()
+                    ),
+                ));
+            }
+            if rep.identity() != target.event.identity() {
+                return Err(invalid(
+                    "data.replacement.data",
+                    "a replacement may not change the identifying id; retract and record a new event".into(),
+                ));
+            }
+        }
+        if c.dispute_id.is_none() && ev.actor.party != target.actor.party {
+            return Err(invalid(
+                "actor.party",
+                format!(
+                    "only the {} that recorded `{}` may correct it; the other party disputes it (SPEC §4.10, §9.6)",
+                    target.actor.party, c.corrects
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Plan {
+    accepted: Vec<(usize, StoredEvent)>,
+    duplicates: Vec<(String, u64)>,
+}
+
+fn join(p: &[Party]) -> String {
+    p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn tolerance_of(content: &str) -> i64 {
+    serde_json::from_str::<serde_json::Value>(content)
+        .ok()
+        .and_then(|v| v.get("clock_tolerance_minutes").and_then(|m| m.as_i64()))
+        .map(|m| m.saturating_mul(60_000))
+        .unwrap_or(DEFAULT_CLOCK_TOLERANCE_MS)
+}
+
+fn last_record_time(path: &Path, seq: u64) -> Result<Instant, ReadError> {
+    let it = FrameIter::new(vec![(0, path.to_owned())], 0, seq);
+    let mut last = None;
+    for item in it {
+        let (_, f) = item?;
+        if f.seq == seq {
+            last = Some(f);
+        }
+    }
+    let f = last.ok_or(ReadError::NoSuchSeq(seq))?;
+    encoding::decode_record(&f.record)
+        .map(|e| e.recorded_at)
+        .map_err(|e| ReadError::Damaged {
+            seq,
+            reason: e.to_string(),
+        })
+}
+
+fn quarantine(dir: &Path, seg: &Path, offset: u64, bytes: &[u8]) -> io::Result<PathBuf> {
+    let qdir = dir.join("quarantine");
+    fs::create_dir_all(&qdir)?;
+    let name = seg
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut i = 0;
+    let path = loop {
+        let p = qdir.join(format!("{name}.tail-at-{offset}.{i}"));
+        if !p.exists() {
+            break p;
+        }
+        i += 1;
+    };
+    let mut f = File::create(&path)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    segment::sync_dir(&qdir)?;
+    Ok(path)
+}
+
+/// Streams frames across segment files with a buffered reader.
+#[derive(Debug)]
+pub struct FrameIter {
+    segments: std::vec::IntoIter<(u64, PathBuf)>,
+    current: Option<(u64, io::BufReader<File>, u64)>,
+    from: u64,
+    to: u64,
+    done: bool,
+}
+
+impl FrameIter {
+    fn new(segments: Vec<(u64, PathBuf)>, from: u64, to: u64) -> Self {
+        FrameIter {
+            segments: segments.into_iter(),
+            current: None,
+            from,
+            to,
+            done: false,
+        }
+    }
+
+    fn next_frame(&mut self) -> Result<Option<(Position, Frame)>, ReadError> {
+        loop {
+            if self.current.is_none() {
+                let Some((first, path)) = self.segments.next() else {
+                    return Ok(None);
+                };
+                let mut r = io::BufReader::with_capacity(1 << 20, File::open(&path)?);
+                let mut h = [0u8; segment::HEADER_LEN];
+                r.read_exact(&mut h)?;
+                self.current = Some((first, r, segment::HEADER_LEN as u64));
+            }
+            let Some((first, r, off)) = self.current.as_mut() else {
+                continue;
+            };
+            let mut lenb = [0u8; 4];
+            match r.read_exact(&mut lenb) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.current = None;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let len = u32::from_le_bytes(lenb) as usize;
+            if len > encoding::MAX_RECORD {
+                return Err(ReadError::Damaged {
+                    seq: 0,
+                    reason: format!("frame at offset {off}: length {len} too large"),
+                });
+            }
+            let mut buf = vec![0u8; segment::FRAME_OVERHEAD + len];
+            buf[..4].copy_from_slice(&lenb);
+            match r.read_exact(&mut buf[4..]) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.current = None;
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let pos = Position {
+                segment: *first,
+                offset: *off,
+            };
+            *off += buf.len() as u64;
+            let (frame, _) = segment::parse_frame(&buf).map_err(|b| ReadError::Damaged {
+                seq: 0,
+                reason: format!("frame at offset {}: {b}", pos.offset),
+            })?;
+            return Ok(Some((pos, frame)));
+        }
+    }
+}
+
+impl Iterator for FrameIter {
+    type Item = Result<(Position, Frame), ReadError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.next_frame() {
+                Ok(Some((p, f))) => {
+                    if f.seq > self.to {
+                        self.done = true;
+                        return None;
+                    }
+                    if f.seq >= self.from {
+                        return Some(Ok((p, f)));
+                    }
+                }
+                Ok(None) => {
+                    self.done = true;
+                }
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+}

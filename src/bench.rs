@@ -1,0 +1,242 @@
+//! `slaledger bench`: throughput of durable append and of verify, each beside
+//! the raw limit measured in the same run on the same bytes:
+//! - append vs writing the same frame bytes to a plain file with one
+//!   fdatasync per batch;
+//! - verify vs blake3 chaining of the same record bytes in memory.
+//!
+//! Numbers are wall-clock on this machine; the README records a run.
+
+use crate::cli::BenchArgs;
+use anyhow::{Context, Result};
+use slaledger_ledger::chain;
+use slaledger_ledger::event::*;
+use slaledger_ledger::input::Draft;
+use slaledger_ledger::store::{Ledger, LedgerOptions};
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::verify;
+use slaledger_ledger::vocab::*;
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant as Clock;
+
+const STREAM: &str = "bench";
+
+fn actor() -> Actor {
+    Actor {
+        party: Party::Monitor,
+        identity: "probe-01.kunde.dk".into(),
+        operated_by: Some(Party::Customer),
+    }
+}
+
+/// A realistic probe sample (the most numerous event of a real ledger).
+fn sample(i: u64, base: i64) -> Draft {
+    let started = Instant::from_millis(base + i as i64 * 1000);
+    Draft {
+        line: i as usize + 1,
+        event: StoredEvent {
+            id: format!("probe/{i:010}"),
+            stream: STREAM.into(),
+            recorded_at: started,
+            occurred_at: started,
+            actor: actor(),
+            schema_version: SCHEMA_VERSION,
+            signature: None,
+            refs: vec![],
+            note: None,
+            event: Event::ProbeSample(ProbeSample {
+                sample_id: format!("S-{i:010}"),
+                point_id: format!("MP-{:02}", i % 9),
+                probe_kind: if i % 3 == 0 {
+                    ProbeKind::Service
+                } else {
+                    ProbeKind::Ui
+                },
+                category: Some((i % 3) as u8 + 1),
+                round_id: format!("R-{:08}", i / 9),
+                started_at: started,
+                duration_ms: Some(180 + (i * 7919) % 2500),
+                ok: i % 997 != 0,
+                error: None,
+                payload_bytes: Some(4096 + (i % 50) * 1024),
+                integration_ms: None,
+                excluded_ms: None,
+                sender_system: None,
+                client_id: "probe-01".into(),
+            }),
+        },
+    }
+}
+
+fn rule_set(now: Instant) -> Result<Draft> {
+    let text = format!("stream = \"{STREAM}\"\nrule_set_id = \"bench\"\neffective_from = \"2025-01\"\nclock_tolerance_minutes = 100000000\n");
+    let a = Actor {
+        party: Party::Customer,
+        identity: "bench".into(),
+        operated_by: None,
+    };
+    crate::rules::rule_set_draft(&text, Path::new("bench.toml"), a, now)
+}
+
+struct Row {
+    what: String,
+    events: u64,
+    secs: f64,
+    raw_secs: f64,
+    raw_what: &'static str,
+}
+
+/// Runs the benchmarks and prints a table.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    let tmp;
+    let root = match &args.dir {
+        Some(d) => d.clone(),
+        None => {
+            tmp = tempfile::tempdir()?;
+            tmp.path().to_owned()
+        }
+    };
+    let now = Instant::parse("2026-01-01T00:00:00Z")?;
+    let base = Instant::parse("2025-01-01T00:00:00Z")?.millis();
+    let n = args.events.max(1000);
+    eprintln!("generating {n} probe-sample events...");
+    let drafts: Vec<Draft> = (0..n).map(|i| sample(i, base)).collect();
+    let mut records = Vec::with_capacity(n as usize);
+    for d in &drafts {
+        let mut ev = d.event.clone();
+        ev.recorded_at = now;
+        records.push(slaledger_ledger::encoding::encode_record(&ev)?);
+    }
+    let avg = records.iter().map(|r| r.len()).sum::<usize>() as f64 / records.len() as f64;
+    let mut rows = Vec::new();
+
+    for (batch, count, index) in [
+        (1u64, 2_000u64.min(n), true),
+        (100, 100_000.min(n), true),
+        (1000, n, true),
+        (10_000, n, true),
+        (10_000, n, false),
+    ] {
+        let dir = root.join(format!("append-{batch}-{index}"));
+        let (mut ledger, _) = Ledger::create(
+            &dir,
+            LedgerOptions {
+                index,
+                ..Default::default()
+            },
+        )?;
+        ledger.append(vec![rule_set(now)?], None, now)?;
+        let t = Clock::now();
+        for chunk in drafts[..count as usize].chunks(batch as usize) {
+            ledger.append(chunk.to_vec(), None, now)?;
+        }
+        let secs = t.elapsed().as_secs_f64();
+        drop(ledger);
+        let raw_secs = raw_write(
+            &root.join(format!("raw-{batch}-{index}")),
+            &records[..count as usize],
+            batch as usize,
+        )?;
+        rows.push(Row {
+            what: format!(
+                "durable append, batch {batch}{}",
+                if index {
+                    ""
+                } else {
+                    ", log only (index deferred)"
+                }
+            ),
+            events: count,
+            secs,
+            raw_secs,
+            raw_what: "plain write+fdatasync",
+        });
+        if !(batch == 10_000 && index) {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
+    // Verify the batch-10000 ledger (n events + the rule set).
+    let dir = root.join("append-10000-true");
+    let t = Clock::now();
+    let rep = verify::verify_dir(&dir, None)?;
+    let secs = t.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        rep.ok(),
+        "bench ledger failed to verify: {:?}",
+        rep.problems
+    );
+    let t = Clock::now();
+    let mut h = chain::genesis();
+    for (i, r) in records.iter().enumerate() {
+        h = chain::next_hash(&h, i as u64 + 2, r);
+    }
+    std::hint::black_box(h);
+    let raw_secs = t.elapsed().as_secs_f64();
+    rows.push(Row {
+        what: "verify (chain + decode + index check)".into(),
+        events: rep.records,
+        secs,
+        raw_secs,
+        raw_what: "blake3 chaining in memory",
+    });
+
+    let rep_noindex = {
+        let _ = std::fs::remove_dir_all(dir.join("index"));
+        let t = Clock::now();
+        let rep = verify::verify_dir(&dir, None)?;
+        anyhow::ensure!(rep.ok(), "bench ledger failed to verify");
+        t.elapsed().as_secs_f64()
+    };
+    rows.push(Row {
+        what: "verify (chain + decode, no index)".into(),
+        events: n + 1,
+        secs: rep_noindex,
+        raw_secs,
+        raw_what: "blake3 chaining in memory",
+    });
+
+    println!(
+        "slaledger bench: {n} probe-sample events, mean record {avg:.0} bytes (+{} bytes framing)",
+        slaledger_ledger::segment::FRAME_OVERHEAD
+    );
+    println!("| measurement | events | seconds | events/s | raw limit (same bytes, same run) | raw events/s | ratio |");
+    println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
+    for r in rows {
+        let eps = r.events as f64 / r.secs;
+        let raw = r.events as f64 / r.raw_secs;
+        println!(
+            "| {} | {} | {:.3} | {:.0} | {} | {:.0} | {:.0} % |",
+            r.what,
+            r.events,
+            r.secs,
+            eps,
+            r.raw_what,
+            raw,
+            100.0 * eps / raw
+        );
+    }
+    Ok(())
+}
+
+/// Writes the frames of `records` to a plain file, one write + fdatasync per batch.
+fn raw_write(path: &Path, records: &[Vec<u8>], batch: usize) -> Result<f64> {
+    let mut f =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    f.sync_all()?;
+    let hash = [7u8; 32];
+    let t = Clock::now();
+    let mut buf = Vec::new();
+    for (c, chunk) in records.chunks(batch).enumerate() {
+        buf.clear();
+        for (i, r) in chunk.iter().enumerate() {
+            slaledger_ledger::segment::put_frame(&mut buf, (c * batch + i) as u64, 0, r, &hash);
+        }
+        f.write_all(&buf)?;
+        f.sync_data()?;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    drop(f);
+    let _ = std::fs::remove_file(path);
+    Ok(secs)
+}

@@ -1,0 +1,217 @@
+//! Command-line arguments, in two steps (ripgrep style): the clap structs as
+//! typed, then validated forms that the commands use.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use slaledger_ledger::event::{Actor, StoredEvent};
+use slaledger_ledger::store::{Ledger, ReadError};
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::vocab::Party;
+use std::path::PathBuf;
+
+/// Event-sourced, hash-chained compliance ledger for Danish public-sector
+/// IT-operations SLAs.
+#[derive(Debug, Parser)]
+#[command(name = "slaledger", version, about)]
+pub struct Cli {
+    /// Ledger directory.
+    #[arg(
+        long,
+        global = true,
+        env = "SLALEDGER_DIR",
+        default_value = "ledger-data"
+    )]
+    pub ledger: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the ledger if needed and record a stream's rule set as its first event.
+    Init {
+        /// Rule-set file (TOML, or JSON with a .json extension).
+        #[arg(long)]
+        rules: PathBuf,
+        /// Who records it, as PARTY:IDENTITY.
+        #[arg(long, default_value = "supplier:slaledger-cli")]
+        actor: String,
+    },
+    /// Append a JSON Lines file (or `-` for stdin) as one atomic batch.
+    Append {
+        /// Input file, or `-`.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+        /// Refuse unless the ledger head is still SEQ:HASH.
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
+    /// Print events as JSON Lines.
+    Log(LogArgs),
+    /// Print the chain head (SEQ:HASH) and the streams.
+    Head,
+    /// Recompute the whole chain and check the index; exit 0 only if all holds.
+    Verify {
+        /// Also prove the ledger still contains this head (SEQ:HASH).
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
+    /// Rebuild the sled index from the log.
+    Reindex,
+    /// Run the bundled example end to end in a scratch ledger.
+    Demo {
+        /// Keep the demo ledger in this directory (default: a temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Measure append and verify throughput against the raw limits.
+    Bench(BenchArgs),
+}
+
+/// `log` filters.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only this stream.
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Only this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only events that occurred at or after this instant (RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only events that occurred before this instant (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// First seq.
+    #[arg(long)]
+    pub seq_from: Option<u64>,
+    /// Last seq.
+    #[arg(long)]
+    pub seq_to: Option<u64>,
+}
+
+/// `bench` options.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Events for the bulk append and verify runs.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+    /// Directory for the scratch ledgers (default: a temporary directory).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+/// A validated `log` query.
+#[derive(Debug)]
+pub struct LogFilter {
+    stream: Option<String>,
+    kind: Option<String>,
+    from: Option<Instant>,
+    to: Option<Instant>,
+    seq_from: u64,
+    seq_to: u64,
+}
+
+type Item = Result<(u64, [u8; 32], StoredEvent), ReadError>;
+
+impl LogArgs {
+    /// Validates the filters.
+    pub fn validate(self) -> Result<LogFilter> {
+        if let Some(k) = &self.kind {
+            if !crate::known_kind(k) {
+                bail!("--kind: unknown event kind `{k}` (see docs/EVENTS.md)");
+            }
+        }
+        let t = |s: &Option<String>, flag: &str| -> Result<Option<Instant>> {
+            s.as_deref()
+                .map(Instant::parse)
+                .transpose()
+                .with_context(|| format!("--{flag}"))
+        };
+        Ok(LogFilter {
+            from: t(&self.from, "from")?,
+            to: t(&self.to, "to")?,
+            stream: self.stream,
+            kind: self.kind,
+            seq_from: self.seq_from.unwrap_or(1),
+            seq_to: self.seq_to.unwrap_or(u64::MAX),
+        })
+    }
+}
+
+impl LogFilter {
+    /// Runs the query: by index where a filter narrows it, else a streaming
+    /// scan; the remaining filters are applied to each event. Output is in
+    /// seq order except for a pure time-range query, which is in occurred-at
+    /// order.
+    pub fn run<'a>(self, ledger: &'a Ledger) -> Result<Box<dyn Iterator<Item = Item> + 'a>> {
+        let idx = ledger.index();
+        let seqs: Option<Box<dyn Iterator<Item = slaledger_ledger::index::IndexResult<u64>>>> =
+            if let Some(s) = &self.stream {
+                Some(Box::new(idx.stream_seqs(s, self.seq_from)))
+            } else if let Some(k) = &self.kind {
+                let i = slaledger_ledger::event::Event::KIND_NAMES
+                    .iter()
+                    .position(|n| n == k)
+                    .unwrap_or(0) as u16;
+                Some(Box::new(idx.kind_seqs(i, self.seq_from)))
+            } else if self.from.is_some() || self.to.is_some() {
+                let from = self.from.unwrap_or(Instant::from_millis(i64::MIN));
+                let to = self.to.unwrap_or(Instant::from_millis(i64::MAX));
+                Some(Box::new(idx.occurred_seqs(from, to)))
+            } else {
+                None
+            };
+        let (seq_from, seq_to) = (self.seq_from, self.seq_to);
+        let keep = move |ev: &StoredEvent| {
+            self.stream.as_ref().is_none_or(|s| &ev.stream == s)
+                && self.kind.as_ref().is_none_or(|k| ev.event.kind() == k)
+                && self.from.is_none_or(|f| ev.occurred_at >= f)
+                && self.to.is_none_or(|t| ev.occurred_at < t)
+        };
+        Ok(match seqs {
+            Some(seqs) => Box::new(
+                seqs.filter_map(move |r| match r {
+                    Ok(seq) if seq < seq_from || seq > seq_to => None,
+                    Ok(seq) => Some(ledger.frame(seq).and_then(|f| {
+                        slaledger_ledger::encoding::decode_record(&f.record)
+                            .map(|ev| (seq, f.hash, ev))
+                            .map_err(|e| ReadError::Damaged {
+                                seq,
+                                reason: e.to_string(),
+                            })
+                    })),
+                    Err(e) => Some(Err(ReadError::Index(e))),
+                })
+                .filter(move |r| r.as_ref().map(|(_, _, ev)| keep(ev)).unwrap_or(true)),
+            ),
+            None => Box::new(
+                ledger
+                    .events(seq_from, seq_to)
+                    .filter(move |r| r.as_ref().map(|(_, _, ev)| keep(ev)).unwrap_or(true)),
+            ),
+        })
+    }
+}
+
+/// Parses `PARTY:IDENTITY`.
+pub fn parse_actor(s: &str) -> Result<Actor> {
+    let (party, identity) = s
+        .split_once(':')
+        .context("--actor must be PARTY:IDENTITY, e.g. customer:driftschef@kunde.dk")?;
+    let party: Party = serde_json::from_value(serde_json::Value::String(party.to_owned()))
+        .with_context(|| {
+            format!("--actor: unknown party `{party}` (supplier, customer, monitor, auditor)")
+        })?;
+    if identity.trim().is_empty() {
+        bail!("--actor: the identity after the colon is empty");
+    }
+    Ok(Actor {
+        party,
+        identity: identity.to_owned(),
+        operated_by: None,
+    })
+}

@@ -1,0 +1,185 @@
+//! `slaledger`: the command-line edge. It parses arguments, reads the clock
+//! once per command, calls the libraries and prints; it owns argv, stdout,
+//! stderr and exit codes. No domain logic lives here.
+
+mod bench;
+mod cli;
+mod demo;
+mod rules;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command};
+use slaledger_ledger::chain::ChainHead;
+use slaledger_ledger::event::Event;
+use slaledger_ledger::input;
+use slaledger_ledger::store::{Ledger, LedgerOptions, OpenReport};
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::verify;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let dir = cli.ledger.clone();
+    match cli.command {
+        Command::Init { rules, actor } => {
+            let actor = cli::parse_actor(&actor)?;
+            let text = std::fs::read_to_string(&rules)
+                .with_context(|| format!("reading rule set {}", rules.display()))?;
+            let draft = rules::rule_set_draft(&text, &rules, actor, Instant::now())
+                .with_context(|| format!("rule set {}", rules.display()))?;
+            let stream = draft.event.stream.clone();
+            let (mut ledger, report) = match Ledger::open(&dir, LedgerOptions::default()) {
+                Ok(ok) => ok,
+                Err(slaledger_ledger::store::OpenError::NotALedger(_)) => {
+                    Ledger::create(&dir, LedgerOptions::default())?
+                }
+                Err(e) => return Err(e.into()),
+            };
+            print_open_report(&report);
+            let out = ledger.append(vec![draft], None, Instant::now())?;
+            println!(
+                "initialised stream `{stream}` in {} at head {}",
+                dir.display(),
+                out.head
+            );
+        }
+        Command::Append { file, expect_head } => {
+            let expect = expect_head.map(|h| h.parse::<ChainHead>()).transpose()?;
+            let text = read_input(&file)?;
+            let drafts = input::parse_jsonl(&text)
+                .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
+            let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            let out = ledger
+                .append(drafts, expect, Instant::now())
+                .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
+            println!(
+                "appended {} event(s), {} already present (same id and content: no-op); head {}",
+                out.appended.len(),
+                out.duplicates.len(),
+                out.head
+            );
+            for (id, seq) in &out.duplicates {
+                println!("  already present: `{id}` at seq {seq}");
+            }
+        }
+        Command::Log(f) => {
+            let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            let filter = f.validate()?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for item in filter.run(&ledger)? {
+                let (seq, hash, ev) = item?;
+                if writeln!(out, "{}", input::to_json_line(seq, &hash, &ev)).is_err() {
+                    break; // a closed pipe (`| head`) ends the listing quietly
+                }
+            }
+            let _ = out.flush();
+        }
+        Command::Head => {
+            let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            println!("{}", ledger.head());
+            for (stream, seq) in ledger.index().streams()? {
+                let n = ledger.index().stream_seqs(&stream, 0).count();
+                println!("  stream `{stream}`: {n} event(s), rule set at seq {seq}");
+            }
+        }
+        Command::Verify { expect_head } => {
+            let expect = expect_head.map(|h| h.parse::<ChainHead>()).transpose()?;
+            let rep = verify::verify_dir(&dir, expect)?;
+            return Ok(print_verify(&rep));
+        }
+        Command::Reindex => {
+            let (mut ledger, report) = Ledger::open(
+                &dir,
+                LedgerOptions {
+                    index: false,
+                    ..Default::default()
+                },
+            )?;
+            print_open_report(&report);
+            let n = ledger.reindex()?;
+            println!(
+                "rebuilt the index from the log: {n} record(s), head {}",
+                ledger.head()
+            );
+        }
+        Command::Demo { dir: demo_dir } => demo::run(demo_dir.as_deref())?,
+        Command::Bench(args) => bench::run(&args)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_input(file: &Path) -> Result<String> {
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading standard input")?;
+    } else {
+        text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    }
+    Ok(text)
+}
+
+/// Tells the user what opening the ledger repaired.
+pub fn print_open_report(r: &OpenReport) {
+    if let Some((seg, off, len, q)) = &r.cut_tail {
+        eprintln!(
+            "note: cut an incomplete tail of {len} byte(s) at byte {off} of {} (an unacknowledged write interrupted by a crash); the bytes are kept in {}",
+            seg.display(),
+            q.display()
+        );
+    }
+    if r.rebuilt_index {
+        eprintln!("note: the index did not match the log and was rebuilt");
+    }
+    if r.indexed > 0 {
+        eprintln!(
+            "note: the index caught up with the log ({} record(s))",
+            r.indexed
+        );
+    }
+}
+
+/// Prints a verification report; exit 0 only when everything holds.
+pub fn print_verify(rep: &verify::VerifyReport) -> ExitCode {
+    for n in &rep.notes {
+        println!("note: {n}");
+    }
+    if rep.ok() {
+        let head = rep.head.map(|h| h.to_string()).unwrap_or_default();
+        println!(
+            "ok: {} record(s) in {} segment(s) verify; head {head}",
+            rep.records, rep.segments
+        );
+        ExitCode::SUCCESS
+    } else {
+        println!("FAILED after {} verified record(s):", rep.records);
+        for p in &rep.problems {
+            println!("  {p}");
+        }
+        ExitCode::from(2)
+    }
+}
+
+/// Kind names for `--kind` validation.
+pub fn known_kind(k: &str) -> bool {
+    Event::KIND_NAMES.contains(&k)
+}

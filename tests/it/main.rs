@@ -1,0 +1,3 @@
+//! CLI integration tests: one test binary, one module per command family.
+
+mod support;

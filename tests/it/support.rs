@@ -1,0 +1,58 @@
+//! Helpers: run the built `slaledger` binary against a scratch ledger.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// Path of the binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_slaledger"))
+}
+
+/// The repository root (for bundled examples).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `slaledger --ledger DIR ARGS...`, optionally with stdin.
+pub fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = Command::new(bin());
+    c.arg("--ledger")
+        .arg(dir)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn slaledger");
+    if let Some(text) = stdin {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(text.as_bytes())
+            .expect("write stdin");
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// Stdout as text.
+pub fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A ledger initialised with the bundled Bilag 6 rule set.
+pub fn init_example(dir: &Path) {
+    let rules = root().join("examples/bilag6/rules.toml");
+    let o = run(dir, &["init", "--rules", rules.to_str().unwrap()], None);
+    assert!(o.status.success(), "init failed: {}", err(&o));
+}
