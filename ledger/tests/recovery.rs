@@ -1,0 +1,259 @@
+//! Crash recovery, index rebuild, atomic and idempotent appends, locking.
+
+mod common;
+
+use common::*;
+use slaledger_ledger::segment::{self, parse_frame, HEADER_LEN};
+use slaledger_ledger::store::{AppendError, Ledger, LedgerOptions, OpenError};
+use slaledger_ledger::verify::{verify_dir, ProblemKind};
+use std::path::Path;
+
+fn seg_path(dir: &Path) -> std::path::PathBuf {
+    segment::list_segments(&dir.join("log"))
+        .unwrap()
+        .pop()
+        .unwrap()
+        .1
+}
+
+fn frame_ends(bytes: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut off = HEADER_LEN;
+    while off < bytes.len() {
+        let (_, len) = parse_frame(&bytes[off..]).unwrap();
+        off += len;
+        out.push(off);
+    }
+    out
+}
+
+#[test]
+fn a_torn_last_batch_is_cut_at_every_truncation_point_and_kept_aside() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = ledger_with(tmp.path(), &[2, 3]);
+    let full_head = l.head();
+    let first_batch_head = {
+        let h = l.hash_at(3).unwrap();
+        slaledger_ledger::chain::ChainHead { seq: 3, hash: h }
+    };
+    drop(l);
+    let seg = seg_path(tmp.path());
+    let bytes = std::fs::read(&seg).unwrap();
+    let ends = frame_ends(&bytes);
+    let batch1_end = ends[2];
+    // Every cut inside the second batch leaves the first batch whole.
+    for cut in (batch1_end + 1..bytes.len()).step_by(7) {
+        std::fs::write(&seg, &bytes[..cut]).unwrap();
+        let rep = verify_dir(tmp.path(), None).unwrap();
+        assert_eq!(
+            rep.problems[0].kind,
+            ProblemKind::IncompleteTail,
+            "cut at {cut}"
+        );
+        let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+        assert_eq!(l.head(), first_batch_head, "cut at {cut}");
+        let (_, off, len, q) = report.cut_tail.expect("tail reported");
+        assert_eq!(
+            (off as usize, off as usize + len as usize),
+            (batch1_end, cut)
+        );
+        assert_eq!(std::fs::read(q).unwrap(), &bytes[batch1_end..cut]);
+        drop(l);
+        assert!(verify_dir(tmp.path(), Some(first_batch_head)).unwrap().ok());
+        assert_eq!(std::fs::metadata(&seg).unwrap().len() as usize, batch1_end);
+    }
+    // The complete file reopens to the full head.
+    std::fs::write(&seg, &bytes).unwrap();
+    let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert_eq!(l.head(), full_head);
+    assert_eq!(report.cut_tail, None);
+}
+
+#[test]
+fn appends_continue_correctly_after_a_cut_tail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = ledger_with(tmp.path(), &[2]);
+    drop(l);
+    let seg = seg_path(tmp.path());
+    let mut f = std::fs::OpenOptions::new().append(true).open(&seg).unwrap();
+    std::io::Write::write_all(&mut f, b"\x40\x00\x00\x00garbage from a torn write").unwrap();
+    drop(f);
+    let (mut l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert!(report.cut_tail.is_some());
+    l.append(vec![fee(100)], None, now()).unwrap();
+    assert_eq!(l.head().seq, 4);
+    drop(l);
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
+}
+
+#[test]
+fn damage_before_the_tail_refuses_to_open_and_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    drop(ledger_with(tmp.path(), &[2, 2]));
+    let seg = seg_path(tmp.path());
+    let mut bytes = std::fs::read(&seg).unwrap();
+    bytes[HEADER_LEN + 30] ^= 4;
+    std::fs::write(&seg, &bytes).unwrap();
+    let err = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap_err();
+    assert!(matches!(err, OpenError::Corrupt { .. }), "{err}");
+    assert_eq!(std::fs::read(&seg).unwrap(), bytes);
+}
+
+#[test]
+fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let l = ledger_with(tmp.path(), &[3, 4]);
+    let q = |l: &Ledger| {
+        let idx = l.index();
+        let stream: Vec<u64> = idx.stream_seqs(STREAM, 0).map(|r| r.unwrap()).collect();
+        let fee_kind = slaledger_ledger::event::Event::KIND_NAMES
+            .iter()
+            .position(|k| *k == "fee_recorded")
+            .unwrap() as u16;
+        let kind: Vec<u64> = idx.kind_seqs(fee_kind, 0).map(|r| r.unwrap()).collect();
+        let ids = idx.lookup_id(STREAM, "fee-5").unwrap();
+        (stream, kind, ids, idx.through().unwrap())
+    };
+    let before = q(&l);
+    assert_eq!(before.0.len(), 8);
+    drop(l);
+    std::fs::remove_dir_all(tmp.path().join("index")).unwrap();
+    let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert_eq!(report.indexed, 8);
+    assert_eq!(q(&l), before);
+    drop(l);
+    // Damage: the index claims a position that is wrong.
+    {
+        let db = sled::open(tmp.path().join("index")).unwrap();
+        let pos = db.open_tree("pos").unwrap();
+        pos.insert(5u64.to_be_bytes(), &[0u8; 16][..]).unwrap();
+        db.flush().unwrap();
+    }
+    let rep = verify_dir(tmp.path(), None).unwrap();
+    assert_eq!(
+        rep.problems[0].kind,
+        ProblemKind::IndexMismatch,
+        "{:?}",
+        rep.problems
+    );
+    let (mut l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    l.reindex().unwrap();
+    assert_eq!(q(&l), before);
+    drop(l);
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
+}
+
+#[test]
+fn an_index_lagging_the_log_catches_up_on_open() {
+    let tmp = tempfile::tempdir().unwrap();
+    drop(ledger_with(tmp.path(), &[2]));
+    let (mut l, _) = Ledger::open(
+        tmp.path(),
+        LedgerOptions {
+            index: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    l.append(vec![fee(50), fee(51)], None, now()).unwrap();
+    drop(l);
+    let rep = verify_dir(tmp.path(), None).unwrap();
+    assert!(rep.ok() && !rep.notes.is_empty(), "{rep:?}");
+    let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert_eq!(report.indexed, 2);
+    assert_eq!(
+        l.index().lookup_id(STREAM, "fee-51").unwrap().map(|x| x.0),
+        Some(5)
+    );
+}
+
+#[test]
+fn re_appending_the_same_batch_appends_nothing_and_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[]);
+    let batch = vec![fee(1), fee(2)];
+    let first = l.append(batch.clone(), None, now()).unwrap();
+    assert_eq!(first.appended.len(), 2);
+    let again = l.append(batch, None, now()).unwrap();
+    assert!(again.appended.is_empty());
+    assert_eq!(
+        again.duplicates,
+        vec![("fee-1".to_owned(), 2), ("fee-2".to_owned(), 3)]
+    );
+    assert_eq!(again.head, first.head);
+}
+
+#[test]
+fn a_batch_with_one_bad_event_appends_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[1]);
+    let head = l.head();
+    let mut conflicting = fee(0);
+    if let slaledger_ledger::event::Event::FeeRecorded(f) = &mut conflicting.event.event {
+        f.amount_ore += 1;
+    }
+    conflicting.line = 2;
+    let err = l
+        .append(vec![fee(10), conflicting, fee(11)], None, now())
+        .unwrap_err();
+    match err {
+        AppendError::Invalid {
+            line,
+            id,
+            field,
+            reason,
+        } => {
+            assert_eq!((line, id.as_str(), field.as_str()), (2, "fee-0", "id"));
+            assert!(reason.contains("conflict"), "{reason}");
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert_eq!(l.head(), head);
+    assert_eq!(l.index().lookup_id(STREAM, "fee-10").unwrap(), None);
+}
+
+#[test]
+fn a_wrong_expected_head_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[1]);
+    let stale = slaledger_ledger::chain::ChainHead::empty();
+    let err = l.append(vec![fee(5)], Some(stale), now()).unwrap_err();
+    assert!(matches!(err, AppendError::HeadMismatch { .. }), "{err}");
+    let head = l.head();
+    l.append(vec![fee(5)], Some(head), now()).unwrap();
+}
+
+#[test]
+fn a_second_opener_gets_a_clear_error_not_a_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let _l = ledger_with(tmp.path(), &[]);
+    let err = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap_err();
+    assert!(matches!(err, OpenError::Locked { .. }));
+    assert!(
+        err.to_string().contains("in use by another process"),
+        "{err}"
+    );
+}
+
+#[test]
+fn segments_rotate_and_the_chain_continues_across_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = LedgerOptions {
+        segment_limit: 2048,
+        ..Default::default()
+    };
+    let (mut l, _) = Ledger::create(tmp.path(), opts.clone()).unwrap();
+    l.append(vec![rule_set()], None, now()).unwrap();
+    for i in 0..40 {
+        l.append(vec![fee(i * 2), fee(i * 2 + 1)], None, now())
+            .unwrap();
+    }
+    assert!(l.segments().len() > 5, "{}", l.segments().len());
+    let all: Vec<u64> = l.events(1, u64::MAX).map(|r| r.unwrap().0).collect();
+    assert_eq!(all, (1..=81).collect::<Vec<_>>());
+    assert_eq!(l.read(40).unwrap().id, "fee-38");
+    drop(l);
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
+    let (l, _) = Ledger::open(tmp.path(), opts).unwrap();
+    assert_eq!(l.head().seq, 81);
+}
