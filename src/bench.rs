@@ -110,21 +110,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let avg = records.iter().map(|r| r.len()).sum::<usize>() as f64 / records.len() as f64;
     let mut rows = Vec::new();
 
-    for (batch, count, index) in [
-        (1u64, 2_000u64.min(n), true),
-        (100, 100_000.min(n), true),
-        (1000, n, true),
-        (10_000, n, true),
-        (10_000, n, false),
+    for (batch, count) in [
+        (1u64, 2_000u64.min(n)),
+        (100, 100_000.min(n)),
+        (1000, n),
+        (10_000, n),
     ] {
-        let dir = root.join(format!("append-{batch}-{index}"));
-        let (mut ledger, _) = Ledger::create(
-            &dir,
-            LedgerOptions {
-                index,
-                ..Default::default()
-            },
-        )?;
+        let dir = root.join(format!("append-{batch}"));
+        let (mut ledger, _) = Ledger::create(&dir, LedgerOptions::default())?;
         ledger.append(vec![rule_set(now)?], None, now)?;
         let t = Clock::now();
         for chunk in drafts[..count as usize].chunks(batch as usize) {
@@ -132,32 +125,22 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         }
         let secs = t.elapsed().as_secs_f64();
         drop(ledger);
-        let raw_secs = raw_write(
-            &root.join(format!("raw-{batch}-{index}")),
-            &records[..count as usize],
-            batch as usize,
-        )?;
+        let raw_path = root.join(format!("raw-{batch}"));
+        let raw_secs = raw_write(&raw_path, &records[..count as usize], batch as usize)?;
         rows.push(Row {
-            what: format!(
-                "durable append, batch {batch}{}",
-                if index {
-                    ""
-                } else {
-                    ", log only (index deferred)"
-                }
-            ),
+            what: format!("durable append + index, batch {batch}"),
             events: count,
             secs,
             raw_secs,
             raw_what: "plain write+fdatasync",
         });
-        if !(batch == 10_000 && index) {
+        if batch != 10_000 {
             let _ = std::fs::remove_dir_all(&dir);
         }
     }
 
     // Verify the batch-10000 ledger (n events + the rule set).
-    let dir = root.join("append-10000-true");
+    let dir = root.join("append-10000");
     let t = Clock::now();
     let rep = verify::verify_dir(&dir, None)?;
     let secs = t.elapsed().as_secs_f64();

@@ -113,6 +113,9 @@ pub enum AppendError {
         /// Cause.
         source: sled::Error,
     },
+    /// The ledger was opened without its index, which validation needs.
+    #[error("this ledger handle was opened without its index; appends need it")]
+    IndexDisabled,
     /// Reading back an event the batch depends on failed.
     #[error("reading the ledger failed: {0}")]
     Read(#[from] ReadError),
@@ -170,8 +173,9 @@ pub struct AppendOutcome {
 pub struct LedgerOptions {
     /// Size at which a new segment starts.
     pub segment_limit: u64,
-    /// Whether to keep the index in step (false: log only, for benchmarks of
-    /// the raw log; the index catches up on the next open with indexing).
+    /// Whether to bring the index up to the log at open. `false` is for
+    /// `reindex`, which rebuilds it from scratch anyway; such a handle
+    /// refuses appends, because validation reads the index.
     pub index: bool,
 }
 
@@ -552,6 +556,9 @@ impl Ledger {
         if self.poisoned {
             return Err(AppendError::Poisoned);
         }
+        if !self.opts.index {
+            return Err(AppendError::IndexDisabled);
+        }
         if let Some(expected) = expected_head {
             if expected != self.head {
                 return Err(AppendError::HeadMismatch {
@@ -623,7 +630,7 @@ impl Ledger {
         for ((s, _, _), (ev, _)) in offsets.iter().zip(&records) {
             outcome.appended.push((*s, ev.id.clone()));
         }
-        if self.opts.index {
+        {
             let entries: Vec<IndexEntry<'_>> = offsets
                 .iter()
                 .zip(&records)

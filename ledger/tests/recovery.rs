@@ -147,16 +147,15 @@ fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
 fn an_index_lagging_the_log_catches_up_on_open() {
     let tmp = tempfile::tempdir().unwrap();
     drop(ledger_with(tmp.path(), &[2]));
-    let (mut l, _) = Ledger::open(
-        tmp.path(),
-        LedgerOptions {
-            index: false,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    // Simulate a crash after the log's fdatasync but before sled wrote the
+    // index: put back the index as it was before the append.
+    let saved = tmp.path().join("index-before");
+    copy_dir(&tmp.path().join("index"), &saved);
+    let (mut l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
     l.append(vec![fee(50), fee(51)], None, now()).unwrap();
     drop(l);
+    std::fs::remove_dir_all(tmp.path().join("index")).unwrap();
+    std::fs::rename(&saved, tmp.path().join("index")).unwrap();
     let rep = verify_dir(tmp.path(), None).unwrap();
     assert!(rep.ok() && !rep.notes.is_empty(), "{rep:?}");
     let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
@@ -256,4 +255,16 @@ fn segments_rotate_and_the_chain_continues_across_them() {
     assert!(verify_dir(tmp.path(), None).unwrap().ok());
     let (l, _) = Ledger::open(tmp.path(), opts).unwrap();
     assert_eq!(l.head().seq, 81);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
 }
