@@ -1,3 +1,5 @@
-//! CLI integration tests: one test binary, one module per command family.
+//! CLI integration tests: one test binary, one module per concern.
 
+mod cli;
+mod crash;
 mod support;

@@ -1,0 +1,293 @@
+//! The CLI end to end: init, append, log, head, verify, reindex, and every
+//! kind of bad input named by issue 2 (line, field, reason; non-zero exit;
+//! nothing appended).
+
+use crate::support::*;
+use std::path::Path;
+
+const REPORTED: &str = r#"{"id":"i1/reported","stream":"bilag6-example","actor":{"party":"customer","identity":"jens"},"kind":"incident_reported","data":{"incident_id":"INC-1","reported_at":"2025-06-02T09:00:00+02:00","channel":"phone","reporter":"Jens","environment":"production","areas":["application"],"description":"login fails"}}"#;
+const RESOLVED: &str = r#"{"id":"i1/resolved","stream":"bilag6-example","actor":{"party":"supplier","identity":"sd"},"kind":"incident_resolved","data":{"incident_id":"INC-1","resolved_at":"2025-06-02T11:00:00+02:00","method":"remedy"}}"#;
+
+fn head(dir: &Path) -> String {
+    let o = run(dir, &["head"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    out(&o).lines().next().unwrap_or_default().to_owned()
+}
+
+/// Appends `text` expecting rejection; returns stderr and checks nothing changed.
+fn rejected(dir: &Path, text: &str) -> String {
+    let before = head(dir);
+    let o = run(dir, &["append", "-"], Some(text));
+    assert!(!o.status.success(), "accepted: {}", out(&o));
+    assert_eq!(head(dir), before, "a rejected batch changed the head");
+    err(&o)
+}
+
+#[test]
+fn the_bundled_month_appends_verifies_and_re_appends_as_a_no_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    let file = root().join("examples/bilag6/june-2025.jsonl");
+    let f = file.to_str().unwrap();
+    let o = run(tmp.path(), &["append", f], None);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(
+        out(&o).starts_with("appended 38 event(s), 0 already present"),
+        "{}",
+        out(&o)
+    );
+    let o = run(tmp.path(), &["append", f], None);
+    assert!(
+        out(&o).starts_with("appended 0 event(s), 38 already present"),
+        "{}",
+        out(&o)
+    );
+    let o = run(tmp.path(), &["verify"], None);
+    assert!(
+        o.status.success() && out(&o).starts_with("ok: 39 record(s)"),
+        "{}",
+        out(&o)
+    );
+    let h = head(tmp.path());
+    let o = run(tmp.path(), &["verify", "--expect-head", &h], None);
+    assert!(o.status.success(), "{}", out(&o));
+}
+
+#[test]
+fn log_filters_by_stream_kind_time_and_seq() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    let file = root().join("examples/bilag6/june-2025.jsonl");
+    assert!(run(tmp.path(), &["append", file.to_str().unwrap()], None)
+        .status
+        .success());
+    let lines = |args: &[&str]| -> Vec<serde_json::Value> {
+        let o = run(tmp.path(), args, None);
+        assert!(o.status.success(), "{}", err(&o));
+        out(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(lines(&["log"]).len(), 39);
+    assert_eq!(lines(&["log", "--stream", "bilag6-example"]).len(), 39);
+    let resolved = lines(&["log", "--kind", "incident_resolved"]);
+    assert_eq!(resolved.len(), 7);
+    assert!(resolved.iter().all(|v| v["kind"] == "incident_resolved"));
+    let early = lines(&[
+        "log",
+        "--from",
+        "2025-06-02T00:00:00+02:00",
+        "--to",
+        "2025-06-03T00:00:00+02:00",
+    ]);
+    assert_eq!(early.len(), 4, "{early:?}");
+    let range = lines(&["log", "--seq-from", "5", "--seq-to", "7"]);
+    assert_eq!(
+        range
+            .iter()
+            .map(|v| v["seq"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![5, 6, 7]
+    );
+    // Output lines are valid input lines once the ledger's own fields are removed.
+    let mut first = lines(&["log", "--seq-from", "2", "--seq-to", "2"]).remove(0);
+    for k in ["seq", "hash", "recorded_at", "schema_version"] {
+        first.as_object_mut().unwrap().remove(k);
+    }
+    let o = run(tmp.path(), &["append", "-"], Some(&first.to_string()));
+    assert!(
+        out(&o).contains("1 already present"),
+        "{} {}",
+        out(&o),
+        err(&o)
+    );
+}
+
+#[test]
+fn each_kind_of_bad_input_names_line_field_and_reason_and_appends_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    let d = tmp.path();
+    assert!(run(d, &["append", "-"], Some(REPORTED)).status.success());
+
+    let e = rejected(d, &format!("{RESOLVED}\n{{\"id\": oops"));
+    assert!(e.contains("line 2") && e.contains("malformed JSON"), "{e}");
+
+    let e = rejected(
+        d,
+        &RESOLVED.replace("incident_resolved", "incident_vanished"),
+    );
+    assert!(
+        e.contains("line 1") && e.contains("field `kind`") && e.contains("unknown event kind"),
+        "{e}"
+    );
+
+    let e = rejected(d, &RESOLVED.replace(",\"method\":\"remedy\"", ""));
+    assert!(
+        e.contains("line 1") && e.contains("missing field `method`"),
+        "{e}"
+    );
+
+    let e = rejected(
+        d,
+        &RESOLVED.replace("\"method\"", "\"mood\":\"calm\",\"method\""),
+    );
+    assert!(e.contains("unknown field `mood`"), "{e}");
+
+    let e = rejected(
+        d,
+        &RESOLVED
+            .replace("\"note\"", "")
+            .replace("\"kind\"", "\"colour\":\"red\",\"kind\""),
+    );
+    assert!(
+        e.contains("field `colour`") && e.contains("unknown field"),
+        "{e}"
+    );
+
+    let e = rejected(d, &RESOLVED.replace("11:00:00+02:00", "11:00:00"));
+    assert!(
+        e.contains("field `data.resolved_at`") && e.contains("RFC 3339"),
+        "{e}"
+    );
+
+    let e = rejected(
+        d,
+        &RESOLVED.replace("11:00:00+02:00", "11:00:00.0001+02:00"),
+    );
+    assert!(e.contains("finer than milliseconds"), "{e}");
+
+    let e = rejected(
+        d,
+        &format!(
+            "{RESOLVED}\n{}",
+            RESOLVED.replace("INC-1", "INC-404").replace("i1/", "i404/")
+        ),
+    );
+    assert!(
+        e.contains("line 2")
+            && e.contains("data.incident_id")
+            && e.contains("unknown incident `INC-404`"),
+        "{e}"
+    );
+
+    let e = rejected(d, &REPORTED.replace("login fails", "something else"));
+    assert!(e.contains("field `id`") && e.contains("id conflict"), "{e}");
+
+    let e = rejected(
+        d,
+        &RESOLVED.replace("\"party\":\"supplier\"", "\"party\":\"customer\""),
+    );
+    assert!(
+        e.contains("actor.party") && e.contains("may not record incident_resolved"),
+        "{e}"
+    );
+
+    let e = rejected(d, &RESOLVED.replace("2025-06-02T11:00", "2099-06-02T11:00"));
+    assert!(
+        e.contains("field `occurred_at`") && e.contains("clock tolerance"),
+        "{e}"
+    );
+
+    let o = run(
+        d,
+        &[
+            "append",
+            "-",
+            "--expect-head",
+            &format!("1:{}", "0".repeat(64)),
+        ],
+        Some(RESOLVED),
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("expected ledger head"),
+        "{}",
+        err(&o)
+    );
+
+    // And the good line still appends afterwards.
+    let h = head(d);
+    let o = run(d, &["append", "-", "--expect-head", &h], Some(RESOLVED));
+    assert!(o.status.success(), "{}", err(&o));
+}
+
+#[test]
+fn bad_rule_sets_are_rejected_at_init_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rules = tmp.path().join("r.toml");
+    std::fs::write(
+        &rules,
+        "stream = \"s\"\nrule_set_id = \"r\"\neffective_from = \"2025-13\"\n",
+    )
+    .unwrap();
+    let o = run(
+        &tmp.path().join("l"),
+        &["init", "--rules", rules.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("effective_from"),
+        "{}",
+        err(&o)
+    );
+    std::fs::write(
+        &rules,
+        "rule_set_id = \"r\"\neffective_from = \"2025-01\"\n",
+    )
+    .unwrap();
+    let o = run(
+        &tmp.path().join("l"),
+        &["init", "--rules", rules.to_str().unwrap()],
+        None,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("key `stream`"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn a_second_init_of_the_same_stream_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    let rules = root().join("examples/bilag6/rules.toml");
+    let o = run(
+        tmp.path(),
+        &["init", "--rules", rules.to_str().unwrap()],
+        None,
+    );
+    assert!(!o.status.success(), "{}", out(&o));
+}
+
+#[test]
+fn reindex_rebuilds_and_verify_passes() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    assert!(run(tmp.path(), &["append", "-"], Some(REPORTED))
+        .status
+        .success());
+    let o = run(tmp.path(), &["reindex"], None);
+    assert!(
+        o.status.success() && out(&o).contains("2 record(s)"),
+        "{}",
+        out(&o)
+    );
+    assert!(run(tmp.path(), &["verify"], None).status.success());
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = run(
+        tmp.path(),
+        &["demo", "--dir", tmp.path().join("d").to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text = out(&o);
+    assert!(text.contains("appended 38 events"), "{text}");
+    assert!(text.contains("frame damaged"), "{text}");
+    assert!(text.contains("tail truncation"), "{text}");
+}
