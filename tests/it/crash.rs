@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const BATCH: usize = 3000;
+const BATCH: usize = 800;
 
 fn batch_file(dir: &Path, round: usize) -> std::path::PathBuf {
     let mut text = String::new();
@@ -42,11 +42,22 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
     let tmp = tempfile::tempdir().unwrap();
     let ledger = tmp.path().join("ledger");
     init_example(&ledger);
-    // Deterministic pseudo-random delays, so a failure replays.
+    // Calibrate: how long one whole append takes on this machine and build.
+    let t = std::time::Instant::now();
+    let o = run(
+        &ledger,
+        &["append", batch_file(tmp.path(), 0).to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let full_ms = t.elapsed().as_millis().max(10) as u64;
+    // Deterministic pseudo-random delays across 30 %..130 % of an append, so
+    // kills land while parsing, while writing, after the fdatasync and after
+    // the acknowledgement; a failure replays from the seed.
     let mut seed: u64 = 0x5eed_1e55;
-    let mut acknowledged = Vec::new();
+    let mut acknowledged = vec![0];
     let mut cut_tails = 0;
-    for round in 0..10 {
+    for round in 1..12 {
         let file = batch_file(tmp.path(), round);
         let mut child = Command::new(bin())
             .arg("--ledger")
@@ -60,7 +71,9 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        std::thread::sleep(Duration::from_millis(20 + (seed >> 33) % 400));
+        std::thread::sleep(Duration::from_millis(
+            full_ms * 3 / 10 + (seed >> 33) % full_ms,
+        ));
         let _ = child.kill(); // SIGKILL
         let o = child.wait_with_output().unwrap();
         if String::from_utf8_lossy(&o.stdout).starts_with("appended") {
