@@ -71,9 +71,14 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        std::thread::sleep(Duration::from_millis(
-            full_ms * 3 / 10 + (seed >> 33) % full_ms,
-        ));
+        // Every third round lets the append finish, so acknowledged batches
+        // accumulate and must survive the later kills.
+        let delay = if round % 3 == 0 {
+            full_ms * 5
+        } else {
+            full_ms * 3 / 10 + (seed >> 33) % (2 * full_ms)
+        };
+        std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill(); // SIGKILL
         let o = child.wait_with_output().unwrap();
         if String::from_utf8_lossy(&o.stdout).starts_with("appended") {
