@@ -8,7 +8,7 @@
 use crate::chain::{self, ChainHead};
 use crate::encoding::{self, content_hash, RecordError};
 use crate::event::{Event, StoredEvent};
-use crate::index::{Index, IndexEntry};
+use crate::index::{hash_prefix, id_fingerprint, IdTable, Index, IndexEntry};
 use crate::input::Draft;
 use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
 use crate::semantics::ObjectRef;
@@ -200,6 +200,7 @@ pub struct Ledger {
     index: Index,
     opts: LedgerOptions,
     poisoned: bool,
+    ids: Option<IdTable>,
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
@@ -331,6 +332,7 @@ impl Ledger {
             index,
             opts,
             poisoned: false,
+            ids: None,
         };
         if ledger.opts.index {
             let (n, rebuilt) = ledger.catch_up_index()?;
@@ -382,6 +384,7 @@ impl Ledger {
 
     /// Drops the index and rebuilds it from the log. Returns records indexed.
     pub fn reindex(&mut self) -> Result<u64, OpenError> {
+        self.ids = None;
         self.index.clear()?;
         let n = self.index_from(1)?;
         self.index.flush()?;
@@ -415,7 +418,11 @@ impl Ledger {
                 hash: frame.hash,
             };
             chunk.push((frame.seq, pos, ev, h));
-            if chunk.len() >= 10_000 {
+            // Groups end at a batch end or after GROUP records, exactly as
+            // at append time, so the index is the same either way.
+            if frame.flags & segment::FLAG_BATCH_END != 0
+                || chunk.len() as u64 >= crate::index::GROUP
+            {
                 n += self.flush_chunk(&mut chunk, last)?;
             }
         }
@@ -440,7 +447,7 @@ impl Ledger {
                 content_hash: *h,
             })
             .collect();
-        self.index.index_batch(&entries, head)?;
+        self.index.index_group(&entries, head)?;
         let n = chunk.len() as u64;
         chunk.clear();
         Ok(n)
@@ -465,12 +472,19 @@ impl Ledger {
         if seq == 0 || seq > self.head.seq {
             return Err(ReadError::NoSuchSeq(seq));
         }
-        if let Some(pos) = self.index.position(seq)? {
-            if let Some((_, path)) = self.segments.iter().find(|(f, _)| *f == pos.segment) {
-                let f = File::open(path)?;
-                if let Ok(frame) = segment::read_frame_at(&f, pos.offset)? {
-                    if frame.seq == seq {
-                        return Ok(frame);
+        if let Some((cseq, pos)) = self.index.checkpoint(seq)? {
+            if seq - cseq < crate::index::POS_EVERY {
+                if let Some((_, path)) = self.segments.iter().find(|(f, _)| *f == pos.segment) {
+                    let f = File::open(path)?;
+                    let mut off = pos.offset;
+                    for _ in cseq..=seq {
+                        match segment::read_frame_at(&f, off)? {
+                            Ok(frame) if frame.seq == seq => return Ok(frame),
+                            Ok(frame) => {
+                                off += (segment::FRAME_OVERHEAD + frame.record.len()) as u64
+                            }
+                            Err(_) => break,
+                        }
                     }
                 }
             }
@@ -568,7 +582,11 @@ impl Ledger {
             }
         }
         let recorded_at = recorded_at.max(self.last_recorded);
-        let plan = self.validate(drafts, recorded_at)?;
+        if self.ids.is_none() {
+            self.ids = Some(self.index.load_ids().map_err(ReadError::from)?);
+        }
+        let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
+        let plan = self.validate(ids, drafts, recorded_at)?;
         let mut outcome = AppendOutcome {
             appended: Vec::new(),
             duplicates: plan.duplicates,
@@ -579,7 +597,7 @@ impl Ledger {
             return Ok(outcome);
         }
         let mut records = Vec::with_capacity(plan.accepted.len());
-        for (line, mut ev) in plan.accepted {
+        for (line, mut ev, h) in plan.accepted {
             ev.recorded_at = recorded_at;
             let bytes = encoding::encode_record(&ev).map_err(|e| AppendError::Invalid {
                 line,
@@ -587,11 +605,11 @@ impl Ledger {
                 field: "line".into(),
                 reason: e.to_string(),
             })?;
-            records.push((ev, bytes));
+            records.push((ev, bytes, h));
         }
         let total: usize = records
             .iter()
-            .map(|(_, b)| b.len() + segment::FRAME_OVERHEAD)
+            .map(|(_, b, _)| b.len() + segment::FRAME_OVERHEAD)
             .sum();
         if self.active.len > segment::HEADER_LEN as u64
             && self.active.len + total as u64 > self.opts.segment_limit
@@ -603,7 +621,7 @@ impl Ledger {
         let mut seq = self.head.seq;
         let mut offsets = Vec::with_capacity(records.len());
         let n = records.len();
-        for (i, (_, bytes)) in records.iter().enumerate() {
+        for (i, (_, bytes, _)) in records.iter().enumerate() {
             seq += 1;
             let h = chain::next_hash(&prev, seq, bytes);
             offsets.push((seq, buf.len() as u64, h));
@@ -627,29 +645,43 @@ impl Ledger {
         self.last_recorded = recorded_at;
         outcome.head = self.head;
         let segment_first = self.active.first_seq;
-        for ((s, _, _), (ev, _)) in offsets.iter().zip(&records) {
+        for ((s, _, _), (ev, _, _)) in offsets.iter().zip(&records) {
             outcome.appended.push((*s, ev.id.clone()));
         }
-        {
-            let entries: Vec<IndexEntry<'_>> = offsets
-                .iter()
-                .zip(&records)
-                .map(|((s, off, _), (ev, _))| IndexEntry {
-                    seq: *s,
-                    pos: Position {
-                        segment: segment_first,
-                        offset: base + off,
-                    },
-                    event: ev,
-                    content_hash: content_hash(ev),
-                })
-                .collect();
+        let entries: Vec<IndexEntry<'_>> = offsets
+            .iter()
+            .zip(&records)
+            .map(|((s, off, _), (ev, _, h))| IndexEntry {
+                seq: *s,
+                pos: Position {
+                    segment: segment_first,
+                    offset: base + off,
+                },
+                event: ev,
+                content_hash: *h,
+            })
+            .collect();
+        for range in crate::index::group_bounds(entries.len()) {
+            let last = &offsets[range.end - 1];
+            let head = ChainHead {
+                seq: last.0,
+                hash: last.2,
+            };
             self.index
-                .index_batch(&entries, self.head)
+                .index_group(&entries[range], head)
                 .map_err(|source| AppendError::Index {
                     head: self.head,
                     source,
                 })?;
+        }
+        if let Some(ids) = self.ids.as_mut() {
+            for e in &entries {
+                ids.insert(
+                    id_fingerprint(&e.event.stream, &e.event.id),
+                    e.seq,
+                    hash_prefix(&e.content_hash),
+                );
+            }
         }
         Ok(outcome)
     }
@@ -679,12 +711,58 @@ impl Ledger {
         }
     }
 
-    fn validate(&self, drafts: Vec<Draft>, recorded_at: Instant) -> Result<Plan, AppendError> {
+    /// Finds an event by stream and id through the id table: its seq and
+    /// content hash. `hint` is the content hash the caller expects; a
+    /// fingerprint match with the same hash prefix is accepted without
+    /// reading the record (the content hash covers stream and id).
+    fn find_id(
+        &self,
+        ids: &IdTable,
+        stream: &str,
+        id: &str,
+        hint: Option<&[u8; 32]>,
+    ) -> Result<Option<(u64, [u8; 32])>, ReadError> {
+        for (seq, prefix) in ids.candidates(id_fingerprint(stream, id)) {
+            if let Some(h) = hint {
+                if hash_prefix(h) == prefix {
+                    return Ok(Some((seq, *h)));
+                }
+            }
+            let ev = self.read(seq)?;
+            if ev.stream == stream && ev.id == id {
+                return Ok(Some((seq, content_hash(&ev))));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The seq and content hash of the event `id` in `stream`, if recorded.
+    pub fn lookup_id(
+        &mut self,
+        stream: &str,
+        id: &str,
+    ) -> Result<Option<(u64, [u8; 32])>, ReadError> {
+        if self.ids.is_none() {
+            self.ids = Some(self.index.load_ids()?);
+        }
+        match &self.ids {
+            Some(ids) => self.find_id(ids, stream, id, None),
+            None => Ok(None),
+        }
+    }
+
+    fn validate(
+        &self,
+        ids: &IdTable,
+        drafts: Vec<Draft>,
+        recorded_at: Instant,
+    ) -> Result<Plan, AppendError> {
         let mut plan = Plan::default();
         // Objects and streams opened earlier in this batch.
         let mut opened: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
         let mut new_streams: BTreeMap<String, i64> = BTreeMap::new();
-        let mut batch_ids: BTreeMap<(String, String), ([u8; 32], usize)> = BTreeMap::new();
+        let mut batch_ids: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut known_streams: BTreeMap<String, bool> = BTreeMap::new();
         let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
         let settled: BTreeSet<(String, String)> = drafts
             .iter()
@@ -704,18 +782,28 @@ impl Ledger {
             // Idempotency first: an exact re-append is a no-op even if the
             // ledger has moved on since.
             let h = content_hash(ev);
-            let key = (ev.stream.clone(), ev.id.clone());
-            if let Some((prev_h, prev_line)) = batch_ids.get(&key) {
-                if *prev_h == h {
+            let fp = id_fingerprint(&ev.stream, &ev.id);
+            let earlier = match batch_ids.get(&fp) {
+                Some(&i)
+                    if plan.accepted[i].1.stream == ev.stream && plan.accepted[i].1.id == ev.id =>
+                {
+                    Some(i)
+                }
+                // A fingerprint collision between two ids: search the batch.
+                Some(_) => plan
+                    .accepted
+                    .iter()
+                    .position(|a| a.1.stream == ev.stream && a.1.id == ev.id),
+                None => None,
+            };
+            if let Some(i) = earlier {
+                if plan.accepted[i].2 == h {
                     continue;
                 }
+                let prev_line = plan.accepted[i].0;
                 return Err(invalid("id", format!("id conflict: line {prev_line} of this batch uses the same id with different content")));
             }
-            if let Some((seq, stored)) = self
-                .index
-                .lookup_id(&ev.stream, &ev.id)
-                .map_err(ReadError::from)?
-            {
+            if let Some((seq, stored)) = self.find_id(ids, &ev.stream, &ev.id, Some(&h))? {
                 if stored == h {
                     plan.duplicates.push((ev.id.clone(), seq));
                     continue;
@@ -725,15 +813,22 @@ impl Ledger {
                     format!("id conflict: seq {seq} has this id with different content"),
                 ));
             }
-            batch_ids.insert(key, (h, d.line));
+            batch_ids.insert(fp, plan.accepted.len());
             // Stream and rule set.
             let is_rule_set = matches!(ev.event, Event::RuleSetDefined(_));
             let stream_known = new_streams.contains_key(&ev.stream)
-                || self
-                    .index
-                    .rule_set_seq(&ev.stream)
-                    .map_err(ReadError::from)?
-                    .is_some();
+                || match known_streams.get(&ev.stream) {
+                    Some(k) => *k,
+                    None => {
+                        let k = self
+                            .index
+                            .rule_set_seq(&ev.stream)
+                            .map_err(ReadError::from)?
+                            .is_some();
+                        known_streams.insert(ev.stream.clone(), k);
+                        k
+                    }
+                };
             if is_rule_set && stream_known {
                 return Err(invalid(
                     "kind",
@@ -859,32 +954,29 @@ impl Ledger {
                 opened.insert((ev.stream.clone(), o));
             }
             if let Event::Correction(c) = &ev.event {
-                self.check_correction(ev, c, &plan, &invalid)?;
+                self.check_correction(ids, ev, c, &plan, &invalid)?;
             }
-            plan.accepted.push((d.line, d.event));
+            plan.accepted.push((d.line, d.event, h));
         }
         Ok(plan)
     }
 
     fn check_correction(
         &self,
+        ids: &IdTable,
         ev: &StoredEvent,
         c: &crate::event::Correction,
         plan: &Plan,
         invalid: &dyn Fn(&str, String) -> AppendError,
     ) -> Result<(), AppendError> {
-        let target = match self
-            .index
-            .lookup_id(&ev.stream, &c.corrects)
-            .map_err(ReadError::from)?
-        {
+        let target = match self.find_id(ids, &ev.stream, &c.corrects, None)? {
             Some((seq, _)) => self.read(seq)?,
             None => match plan
                 .accepted
                 .iter()
-                .find(|(_, e)| e.stream == ev.stream && e.id == c.corrects)
+                .find(|(_, e, _)| e.stream == ev.stream && e.id == c.corrects)
             {
-                Some((_, e)) => e.clone(),
+                Some((_, e, _)) => e.clone(),
                 None => {
                     return Err(invalid(
                         "data.corrects",
@@ -936,7 +1028,7 @@ impl Ledger {
 
 #[derive(Default)]
 struct Plan {
-    accepted: Vec<(usize, StoredEvent)>,
+    accepted: Vec<(usize, StoredEvent, [u8; 32])>,
     duplicates: Vec<(String, u64)>,
 }
 

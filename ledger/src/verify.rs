@@ -7,7 +7,7 @@
 
 use crate::chain::{self, ChainHead};
 use crate::encoding::{self, content_hash};
-use crate::index::{Index, IndexEntry};
+use crate::index::{group_ops, Index, IndexEntry, GROUP};
 use crate::segment::{self, BadFrame, Position, SegmentHeader, FLAG_BATCH_END, HEADER_LEN};
 use crate::store::{lock_dir, OpenError};
 use std::fmt;
@@ -134,6 +134,8 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
         None => 0,
     };
     let mut index_problem: Option<Problem> = None;
+    let mut group: Vec<(u64, Position, [u8; 32], crate::event::StoredEvent)> = Vec::new();
+    let mut tally = [0usize; 5];
     let mut committed_seq = 0u64;
     let mut pending_batch = false;
     'segments: for (si, (first, path)) in segments.iter().enumerate() {
@@ -273,19 +275,30 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         segment: h.first_seq,
                         offset: frame_off,
                     };
-                    let e = IndexEntry {
-                        seq: frame.seq,
-                        pos,
-                        event: &ev,
-                        content_hash: content_hash(&ev),
-                    };
-                    if let Err(why) = index.has_entry(&e)? {
-                        index_problem = Some(Problem {
-                            kind: ProblemKind::IndexMismatch,
-                            seq: Some(frame.seq),
-                            at: None,
-                            detail: format!("{why}; run `slaledger reindex`"),
-                        });
+                    let ch = content_hash(&ev);
+                    group.push((frame.seq, pos, ch, ev));
+                    if frame.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
+                        let entries: Vec<IndexEntry<'_>> = group
+                            .iter()
+                            .map(|(seq, pos, ch, ev)| IndexEntry {
+                                seq: *seq,
+                                pos: *pos,
+                                event: ev,
+                                content_hash: *ch,
+                            })
+                            .collect();
+                        for (t, _, _) in group_ops(&entries) {
+                            tally[t as usize] += 1;
+                        }
+                        if let Err(why) = index.check_group(&entries)? {
+                            index_problem = Some(Problem {
+                                kind: ProblemKind::IndexMismatch,
+                                seq: Some(group[0].0),
+                                at: None,
+                                detail: format!("{why}; run `slaledger reindex`"),
+                            });
+                        }
+                        group.clear();
                     }
                 }
             }
@@ -326,7 +339,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
     if let Some(index) = &index {
         match index_problem {
             Some(p) => rep.problems.push(p),
-            None => check_index(index, through, committed_seq, &mut rep),
+            None => check_index(index, through, committed_seq, &tally, &mut rep),
         }
     }
     Ok(rep)
@@ -336,7 +349,13 @@ fn peek_seq(rest: &[u8]) -> Option<u64> {
     segment::parse_frame(rest).ok().map(|(f, _)| f.seq)
 }
 
-fn check_index(index: &Index, through: u64, committed: u64, rep: &mut VerifyReport) {
+fn check_index(
+    index: &Index,
+    through: u64,
+    committed: u64,
+    tally: &[usize; 5],
+    rep: &mut VerifyReport,
+) {
     if through > committed {
         rep.problems.push(Problem {
             kind: ProblemKind::IndexMismatch,
@@ -351,13 +370,16 @@ fn check_index(index: &Index, through: u64, committed: u64, rep: &mut VerifyRepo
             "the index lags the log (through seq {through} of {committed}); it catches up when the ledger is next opened"
         ));
     }
-    for (tree, n) in index.counts() {
-        if n as u64 != through {
+    for (tree, n) in index.key_counts() {
+        if n != tally[tree as usize] {
             rep.problems.push(Problem {
                 kind: ProblemKind::IndexMismatch,
                 seq: None,
                 at: None,
-                detail: format!("tree `{tree}` has {n} entries for {through} indexed records; run `slaledger reindex`"),
+                detail: format!(
+                    "tree {tree:?} has {n} keys where the log implies {}; run `slaledger reindex`",
+                    tally[tree as usize]
+                ),
             });
             return;
         }

@@ -111,7 +111,7 @@ fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
             .position(|k| *k == "fee_recorded")
             .unwrap() as u16;
         let kind: Vec<u64> = idx.kind_seqs(fee_kind, 0).map(|r| r.unwrap()).collect();
-        let ids = idx.lookup_id(STREAM, "fee-5").unwrap();
+        let ids = l.index().load_ids().unwrap().len();
         (stream, kind, ids, idx.through().unwrap())
     };
     let before = q(&l);
@@ -127,6 +127,10 @@ fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
         let db = sled::open(tmp.path().join("index")).unwrap();
         let pos = db.open_tree("pos").unwrap();
         pos.insert(5u64.to_be_bytes(), &[0u8; 16][..]).unwrap();
+        // A stale extra key and a changed posting list are caught too.
+        let stream = db.open_tree("stream").unwrap();
+        let (k, _) = stream.iter().next().unwrap().unwrap();
+        stream.insert(k, &[9u8, 0][..]).unwrap();
         db.flush().unwrap();
     }
     let rep = verify_dir(tmp.path(), None).unwrap();
@@ -158,12 +162,9 @@ fn an_index_lagging_the_log_catches_up_on_open() {
     std::fs::rename(&saved, tmp.path().join("index")).unwrap();
     let rep = verify_dir(tmp.path(), None).unwrap();
     assert!(rep.ok() && !rep.notes.is_empty(), "{rep:?}");
-    let (l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    let (mut l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
     assert_eq!(report.indexed, 2);
-    assert_eq!(
-        l.index().lookup_id(STREAM, "fee-51").unwrap().map(|x| x.0),
-        Some(5)
-    );
+    assert_eq!(l.lookup_id(STREAM, "fee-51").unwrap().map(|x| x.0), Some(5));
 }
 
 #[test]
@@ -208,7 +209,7 @@ fn a_batch_with_one_bad_event_appends_nothing() {
         other => panic!("unexpected {other}"),
     }
     assert_eq!(l.head(), head);
-    assert_eq!(l.index().lookup_id(STREAM, "fee-10").unwrap(), None);
+    assert_eq!(l.lookup_id(STREAM, "fee-10").unwrap(), None);
 }
 
 #[test]
@@ -267,4 +268,52 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
     }
+}
+
+#[test]
+fn queries_span_index_groups_and_match_a_plain_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut l, _) = Ledger::create(tmp.path(), LedgerOptions::default()).unwrap();
+    l.append(vec![rule_set()], None, now()).unwrap();
+    // One batch larger than two index groups, with occurred-at spread over
+    // many hours and out of seq order.
+    let batch: Vec<_> = (0..9000u64)
+        .map(|i| {
+            let mut d = fee(i);
+            let t = 1_748_736_000_000i64 + ((i * 7919) % 9000) as i64 * 60_000;
+            d.event.occurred_at = slaledger_ledger::time::Instant::from_millis(t);
+            d
+        })
+        .collect();
+    l.append(batch, None, now()).unwrap();
+    l.append(vec![fee(20_000)], None, now()).unwrap();
+    let all: Vec<_> = l.events(1, u64::MAX).map(|r| r.unwrap()).collect();
+    assert_eq!(all.len(), 9002);
+    let idx = l.index();
+    let by_stream: Vec<u64> = idx.stream_seqs(STREAM, 4000).map(|r| r.unwrap()).collect();
+    assert_eq!(by_stream, (4000..=9002).collect::<Vec<_>>());
+    let fee_kind = slaledger_ledger::event::Event::KIND_NAMES
+        .iter()
+        .position(|k| *k == "fee_recorded")
+        .unwrap() as u16;
+    assert_eq!(idx.kind_seqs(fee_kind, 0).count(), 9001);
+    let (from, to) = (all[100].2.occurred_at, all[5000].2.occurred_at);
+    let (from, to) = (from.min(to), from.max(to));
+    let mut expected: Vec<(i64, u64)> = all
+        .iter()
+        .filter(|(_, _, e)| e.occurred_at >= from && e.occurred_at < to)
+        .map(|(s, _, e)| (e.occurred_at.millis(), *s))
+        .collect();
+    expected.sort();
+    let got: Vec<u64> = idx.occurred_seqs(from, to).map(|r| r.unwrap()).collect();
+    assert_eq!(got, expected.into_iter().map(|x| x.1).collect::<Vec<_>>());
+    for seq in [1, 2, 64, 65, 4097, 4098, 8193, 9001, 9002] {
+        assert_eq!(l.read(seq).unwrap(), all[seq as usize - 1].2, "seq {seq}");
+    }
+    assert_eq!(
+        l.lookup_id(STREAM, "fee-7777").unwrap().map(|x| x.0),
+        Some(7779)
+    );
+    drop(l);
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
 }
