@@ -73,32 +73,38 @@ pub fn decode_record(bytes: &[u8]) -> Result<StoredEvent, RecordError> {
     Ok(ev)
 }
 
-/// The idempotency content hash of an event: blake3 over the canonical
-/// encoding of everything the writer supplied (all envelope fields but
-/// `recorded_at`, which the ledger assigns). Same id and same content hash
-/// means a re-append is a no-op (SPEC §4.1).
-pub fn content_hash(ev: &StoredEvent) -> [u8; 32] {
-    let writer_part = (
-        &ev.id,
-        &ev.stream,
-        ev.occurred_at,
-        &ev.actor,
-        ev.schema_version,
-        &ev.signature,
-        &ev.refs,
-        &ev.note,
-        &ev.event,
-    );
+/// Domain-separation tag of content hashes.
+pub const CONTENT_TAG: &[u8] = b"slaledger/content/v1\0";
+
+/// Byte offset of `recorded_at` in a v1 record: version byte, then `id` and
+/// `stream` as (u64 length, bytes).
+pub fn recorded_at_offset(ev: &StoredEvent) -> usize {
+    1 + 8 + ev.id.len() + 8 + ev.stream.len()
+}
+
+/// The idempotency content hash of an event, given its v1 record bytes:
+/// blake3 over [`CONTENT_TAG`] and the record without the 8 bytes of
+/// `recorded_at` (the one field the ledger, not the writer, supplies). Same
+/// id and same content hash means a re-append is a no-op (SPEC §4.1).
+pub fn content_hash_of_record(record: &[u8], ev: &StoredEvent) -> [u8; 32] {
+    let off = recorded_at_offset(ev).min(record.len());
+    let end = (off + 8).min(record.len());
     let mut h = blake3::Hasher::new();
-    h.update(b"slaledger/content/v1\0");
-    // Encoding into a Vec cannot fail for these types; an error would mean a
-    // bug in serde derive, and the hash below then still differs from any
-    // real content because of the marker.
-    match bincode::serde::encode_to_vec(writer_part, config()) {
-        Ok(bytes) => h.update(&bytes),
-        Err(_) => h.update(b"\xffunencodable"),
-    };
+    h.update(CONTENT_TAG);
+    h.update(&record[..off]);
+    h.update(&record[end..]);
     *h.finalize().as_bytes()
+}
+
+/// The content hash of an event (encodes it first; see
+/// [`content_hash_of_record`]).
+pub fn content_hash(ev: &StoredEvent) -> [u8; 32] {
+    match encode_record(ev) {
+        Ok(bytes) => content_hash_of_record(&bytes, ev),
+        // Unencodable content never reaches the log; give it a hash no real
+        // record can have.
+        Err(_) => *blake3::hash(b"slaledger/unencodable").as_bytes(),
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +166,14 @@ mod tests {
             decode_record(&bytes),
             Err(RecordError::UnknownVersion(9))
         ));
+    }
+
+    #[test]
+    fn recorded_at_sits_where_the_format_says() {
+        let ev = sample();
+        let bytes = encode_record(&ev).unwrap();
+        let off = recorded_at_offset(&ev);
+        assert_eq!(bytes[off..off + 8], ev.recorded_at.millis().to_le_bytes());
     }
 
     #[test]

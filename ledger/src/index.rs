@@ -12,7 +12,7 @@
 //!
 //! | tree | key | value |
 //! | --- | --- | --- |
-//! | `ids` | group first seq | per record: id fingerprint u64, seq offset u16, content hash |
+//! | `ids` | group first seq | per record: id fingerprint u64, seq offset u16, content-hash prefix u64 |
 //! | `stream` | stream, 0, group first seq | seq offsets (u16) of the stream's records |
 //! | `kind` | kind index u16, group first seq | seq offsets of the kind's records |
 //! | `occurred` | hour bucket, group first seq | (occurred-at ms i64, seq offset u16), sorted |
@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Index layout version; a mismatch triggers a rebuild.
-pub const INDEX_VERSION: u64 = 2;
+pub const INDEX_VERSION: u64 = 3;
 
 /// Most records in one index group.
 pub const GROUP: u64 = 4096;
@@ -42,6 +42,9 @@ pub const GROUP: u64 = 4096;
 pub const POS_EVERY: u64 = 64;
 
 const HOUR_MS: i64 = 3_600_000;
+
+/// Bytes per record in an `ids` value: fingerprint, seq offset, hash prefix.
+const ID_REC: usize = 18;
 
 /// Result type of index operations (sled's), re-exported so callers need not
 /// depend on sled.
@@ -155,7 +158,7 @@ pub fn group_ops(group: &[IndexEntry<'_>]) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
     };
     let fk = be(first);
     let mut ops = Vec::new();
-    let mut ids = Vec::with_capacity(group.len() * 42);
+    let mut ids = Vec::with_capacity(group.len() * ID_REC);
     let mut streams: std::collections::BTreeMap<&str, Vec<u8>> = Default::default();
     let mut kinds: std::collections::BTreeMap<u16, Vec<u8>> = Default::default();
     let mut hours: std::collections::BTreeMap<[u8; 8], Vec<(i64, u16)>> = Default::default();
@@ -164,7 +167,7 @@ pub fn group_ops(group: &[IndexEntry<'_>]) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
         let ob = off.to_le_bytes();
         ids.extend_from_slice(&id_fingerprint(&e.event.stream, &e.event.id).to_le_bytes());
         ids.extend_from_slice(&ob);
-        ids.extend_from_slice(&e.content_hash);
+        ids.extend_from_slice(&e.content_hash[..8]);
         streams
             .entry(&e.event.stream)
             .or_default()
@@ -379,7 +382,7 @@ impl Index {
         for r in self.ids.iter() {
             let (k, v) = r?;
             let first = read_u64(&k);
-            for rec in v.chunks_exact(42) {
+            for rec in v.chunks_exact(ID_REC) {
                 let fp = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
                 let seq = first + u16::from_le_bytes([rec[8], rec[9]]) as u64;
                 let hp = u64::from_le_bytes(rec[10..18].try_into().unwrap_or_default());

@@ -412,7 +412,7 @@ impl Ledger {
                     seq: frame.seq,
                     source,
                 })?;
-            let h = content_hash(&ev);
+            let h = encoding::content_hash_of_record(&frame.record, &ev);
             last = ChainHead {
                 seq: frame.seq,
                 hash: frame.hash,
@@ -586,7 +586,8 @@ impl Ledger {
             self.ids = Some(self.index.load_ids().map_err(ReadError::from)?);
         }
         let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
-        let plan = self.validate(ids, drafts, recorded_at)?;
+        let prepared = prepare(drafts, recorded_at)?;
+        let plan = self.validate(ids, prepared, recorded_at)?;
         let mut outcome = AppendOutcome {
             appended: Vec::new(),
             duplicates: plan.duplicates,
@@ -596,20 +597,10 @@ impl Ledger {
         if plan.accepted.is_empty() {
             return Ok(outcome);
         }
-        let mut records = Vec::with_capacity(plan.accepted.len());
-        for (line, mut ev, h) in plan.accepted {
-            ev.recorded_at = recorded_at;
-            let bytes = encoding::encode_record(&ev).map_err(|e| AppendError::Invalid {
-                line,
-                id: ev.id.clone(),
-                field: "line".into(),
-                reason: e.to_string(),
-            })?;
-            records.push((ev, bytes, h));
-        }
+        let records = plan.accepted;
         let total: usize = records
             .iter()
-            .map(|(_, b, _)| b.len() + segment::FRAME_OVERHEAD)
+            .map(|p| p.record.len() + segment::FRAME_OVERHEAD)
             .sum();
         if self.active.len > segment::HEADER_LEN as u64
             && self.active.len + total as u64 > self.opts.segment_limit
@@ -621,7 +612,7 @@ impl Ledger {
         let mut seq = self.head.seq;
         let mut offsets = Vec::with_capacity(records.len());
         let n = records.len();
-        for (i, (_, bytes, _)) in records.iter().enumerate() {
+        for (i, bytes) in records.iter().map(|p| &p.record).enumerate() {
             seq += 1;
             let h = chain::next_hash(&prev, seq, bytes);
             offsets.push((seq, buf.len() as u64, h));
@@ -645,20 +636,20 @@ impl Ledger {
         self.last_recorded = recorded_at;
         outcome.head = self.head;
         let segment_first = self.active.first_seq;
-        for ((s, _, _), (ev, _, _)) in offsets.iter().zip(&records) {
-            outcome.appended.push((*s, ev.id.clone()));
+        for ((s, _, _), p) in offsets.iter().zip(&records) {
+            outcome.appended.push((*s, p.ev.id.clone()));
         }
         let entries: Vec<IndexEntry<'_>> = offsets
             .iter()
             .zip(&records)
-            .map(|((s, off, _), (ev, _, h))| IndexEntry {
+            .map(|((s, off, _), p)| IndexEntry {
                 seq: *s,
                 pos: Position {
                     segment: segment_first,
                     offset: base + off,
                 },
-                event: ev,
-                content_hash: *h,
+                event: &p.ev,
+                content_hash: p.hash,
             })
             .collect();
         for range in crate::index::group_bounds(entries.len()) {
@@ -675,12 +666,8 @@ impl Ledger {
                 })?;
         }
         if let Some(ids) = self.ids.as_mut() {
-            for e in &entries {
-                ids.insert(
-                    id_fingerprint(&e.event.stream, &e.event.id),
-                    e.seq,
-                    hash_prefix(&e.content_hash),
-                );
+            for (e, p) in entries.iter().zip(&records) {
+                ids.insert(p.fp, e.seq, hash_prefix(&e.content_hash));
             }
         }
         Ok(outcome)
@@ -754,7 +741,7 @@ impl Ledger {
     fn validate(
         &self,
         ids: &IdTable,
-        drafts: Vec<Draft>,
+        prepared: Vec<Prepared>,
         recorded_at: Instant,
     ) -> Result<Plan, AppendError> {
         let mut plan = Plan::default();
@@ -764,15 +751,15 @@ impl Ledger {
         let mut batch_ids: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
         let mut known_streams: BTreeMap<String, bool> = BTreeMap::new();
         let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
-        let settled: BTreeSet<(String, String)> = drafts
+        let settled: BTreeSet<(String, String)> = prepared
             .iter()
-            .filter_map(|d| match &d.event.event {
-                Event::DisputeSettled(s) => Some((d.event.stream.clone(), s.dispute_id.clone())),
+            .filter_map(|p| match &p.ev.event {
+                Event::DisputeSettled(s) => Some((p.ev.stream.clone(), s.dispute_id.clone())),
                 _ => None,
             })
             .collect();
-        for d in drafts {
-            let ev = &d.event;
+        for d in prepared {
+            let ev = &d.ev;
             let invalid = |field: &str, reason: String| AppendError::Invalid {
                 line: d.line,
                 id: ev.id.clone(),
@@ -781,11 +768,11 @@ impl Ledger {
             };
             // Idempotency first: an exact re-append is a no-op even if the
             // ledger has moved on since.
-            let h = content_hash(ev);
-            let fp = id_fingerprint(&ev.stream, &ev.id);
+            let (h, fp) = (d.hash, d.fp);
             let earlier = match batch_ids.get(&fp) {
                 Some(&i)
-                    if plan.accepted[i].1.stream == ev.stream && plan.accepted[i].1.id == ev.id =>
+                    if plan.accepted[i].ev.stream == ev.stream
+                        && plan.accepted[i].ev.id == ev.id =>
                 {
                     Some(i)
                 }
@@ -793,14 +780,14 @@ impl Ledger {
                 Some(_) => plan
                     .accepted
                     .iter()
-                    .position(|a| a.1.stream == ev.stream && a.1.id == ev.id),
+                    .position(|a| a.ev.stream == ev.stream && a.ev.id == ev.id),
                 None => None,
             };
             if let Some(i) = earlier {
-                if plan.accepted[i].2 == h {
+                if plan.accepted[i].hash == h {
                     continue;
                 }
-                let prev_line = plan.accepted[i].0;
+                let prev_line = plan.accepted[i].line;
                 return Err(invalid("id", format!("id conflict: line {prev_line} of this batch uses the same id with different content")));
             }
             if let Some((seq, stored)) = self.find_id(ids, &ev.stream, &ev.id, Some(&h))? {
@@ -956,7 +943,7 @@ impl Ledger {
             if let Event::Correction(c) = &ev.event {
                 self.check_correction(ids, ev, c, &plan, &invalid)?;
             }
-            plan.accepted.push((d.line, d.event, h));
+            plan.accepted.push(d);
         }
         Ok(plan)
     }
@@ -974,9 +961,9 @@ impl Ledger {
             None => match plan
                 .accepted
                 .iter()
-                .find(|(_, e, _)| e.stream == ev.stream && e.id == c.corrects)
+                .find(|p| p.ev.stream == ev.stream && p.ev.id == c.corrects)
             {
-                Some((_, e, _)) => e.clone(),
+                Some(p) => p.ev.clone(),
                 None => {
                     return Err(invalid(
                         "data.corrects",
@@ -1026,9 +1013,64 @@ impl Ledger {
     }
 }
 
+/// An event ready to append: its record bytes, content hash and id
+/// fingerprint computed once.
+struct Prepared {
+    line: usize,
+    ev: StoredEvent,
+    record: Vec<u8>,
+    hash: [u8; 32],
+    fp: u64,
+}
+
+/// Stamps `recorded_at` and computes each event's record bytes, content hash
+/// and id fingerprint: pure per-event work, spread over two threads for
+/// large batches (the machine kind has two cores).
+fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>, AppendError> {
+    fn one(d: Draft) -> Result<Prepared, AppendError> {
+        let record = encoding::encode_record(&d.event).map_err(|e| AppendError::Invalid {
+            line: d.line,
+            id: d.event.id.clone(),
+            field: "line".into(),
+            reason: e.to_string(),
+        })?;
+        let hash = encoding::content_hash_of_record(&record, &d.event);
+        let fp = id_fingerprint(&d.event.stream, &d.event.id);
+        Ok(Prepared {
+            line: d.line,
+            ev: d.event,
+            record,
+            hash,
+            fp,
+        })
+    }
+    for d in &mut drafts {
+        d.event.recorded_at = recorded_at;
+    }
+    if drafts.len() < 1024 {
+        return drafts.into_iter().map(one).collect();
+    }
+    let second = drafts.split_off(drafts.len() / 2);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(move || second.into_iter().map(one).collect::<Result<Vec<_>, _>>());
+        let a = drafts.into_iter().map(one).collect::<Result<Vec<_>, _>>();
+        (a, h.join())
+    });
+    let mut a = a?;
+    match b {
+        Ok(b) => a.extend(b?),
+        Err(_) => {
+            return Err(AppendError::Io(io::Error::other(
+                "event preparation thread failed",
+            )))
+        }
+    }
+    Ok(a)
+}
+
 #[derive(Default)]
 struct Plan {
-    accepted: Vec<(usize, StoredEvent, [u8; 32])>,
+    accepted: Vec<Prepared>,
     duplicates: Vec<(String, u64)>,
 }
 

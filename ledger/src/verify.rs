@@ -6,7 +6,7 @@
 //! broken record and says what is wrong with it.
 
 use crate::chain::{self, ChainHead};
-use crate::encoding::{self, content_hash};
+use crate::encoding;
 use crate::index::{group_ops, Index, IndexEntry, GROUP};
 use crate::segment::{self, BadFrame, Position, SegmentHeader, FLAG_BATCH_END, HEADER_LEN};
 use crate::store::{lock_dir, OpenError};
@@ -275,7 +275,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         segment: h.first_seq,
                         offset: frame_off,
                     };
-                    let ch = content_hash(&ev);
+                    let ch = crate::encoding::content_hash_of_record(&frame.record, &ev);
                     group.push((frame.seq, pos, ch, ev));
                     if frame.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
                         let entries: Vec<IndexEntry<'_>> = group
