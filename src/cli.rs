@@ -148,7 +148,7 @@ impl LogFilter {
     /// seq order except for a pure time-range query, which is in occurred-at
     /// order.
     pub fn run<'a>(self, ledger: &'a Ledger) -> Result<Box<dyn Iterator<Item = Item> + 'a>> {
-        let idx = ledger.index();
+        let idx = ledger.index()?;
         let seqs: Option<Box<dyn Iterator<Item = slaledger_ledger::index::IndexResult<u64>>>> =
             if let Some(s) = &self.stream {
                 Some(Box::new(idx.stream_seqs(s, self.seq_from)))

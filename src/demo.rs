@@ -112,7 +112,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         .iter()
         .position(|k| *k == "incident_resolved")
         .unwrap_or(0) as u16;
-    for seq in ledger.index().kind_seqs(kind, 0).take(3) {
+    for seq in ledger.index()?.kind_seqs(kind, 0).take(3) {
         let seq = seq?;
         let ev = ledger.read(seq)?;
         println!("{}", input::to_json_line(seq, &ledger.hash_at(seq)?, &ev));

@@ -94,8 +94,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
             print_open_report(&report);
             println!("{}", ledger.head());
-            for (stream, seq) in ledger.index().streams()? {
-                let n = ledger.index().stream_seqs(&stream, 0).count();
+            for (stream, seq) in ledger.index()?.streams()? {
+                let n = ledger.index()?.stream_seqs(&stream, 0).count();
                 println!("  stream `{stream}`: {n} event(s), rule set at seq {seq}");
             }
         }

@@ -14,6 +14,7 @@ pub mod chain;
 pub mod encoding;
 pub mod event;
 pub mod index;
+mod indexer;
 pub mod input;
 pub mod segment;
 pub mod semantics;

@@ -9,6 +9,7 @@ use crate::chain::{self, ChainHead};
 use crate::encoding::{self, content_hash, RecordError};
 use crate::event::{Event, StoredEvent};
 use crate::index::{hash_prefix, id_fingerprint, IdTable, Index, IndexEntry};
+use crate::indexer::{Indexer, Job};
 use crate::input::Draft;
 use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
 use crate::semantics::ObjectRef;
@@ -116,6 +117,10 @@ pub enum AppendError {
     /// The ledger was opened without its index, which validation needs.
     #[error("this ledger handle was opened without its index; appends need it")]
     IndexDisabled,
+    /// The background indexer failed earlier (the log is intact; reopen to
+    /// catch the index up).
+    #[error("the index could not be written: {0}; the log is intact, reopen the ledger to catch the index up")]
+    IndexFailed(String),
     /// Reading back an event the batch depends on failed.
     #[error("reading the ledger failed: {0}")]
     Read(#[from] ReadError),
@@ -131,6 +136,9 @@ pub enum ReadError {
     /// Index.
     #[error("index error: {0}")]
     Index(#[from] sled::Error),
+    /// The background indexer failed.
+    #[error("the index could not be written: {0}; reopen the ledger to catch it up")]
+    IndexFailed(String),
     /// No such record.
     #[error("no record with seq {0}")]
     NoSuchSeq(u64),
@@ -191,6 +199,8 @@ impl Default for LedgerOptions {
 /// An open ledger.
 #[derive(Debug)]
 pub struct Ledger {
+    // Dropped first: the indexer finishes its queue before the lock goes.
+    indexer: Indexer,
     dir: PathBuf,
     _lock: File,
     segments: Vec<(u64, PathBuf)>,
@@ -201,6 +211,11 @@ pub struct Ledger {
     opts: LedgerOptions,
     poisoned: bool,
     ids: Option<IdTable>,
+    /// Objects opened and streams created by this handle, which the
+    /// background indexer may not have written yet; with each new stream its
+    /// clock tolerance.
+    session_objects: BTreeSet<(String, ObjectRef)>,
+    session_streams: BTreeMap<String, i64>,
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
@@ -322,6 +337,7 @@ impl Ledger {
             })?
         };
         let index = Index::open(&dir.join("index"))?;
+        let index_for_thread = index.clone();
         let mut ledger = Ledger {
             dir: dir.to_owned(),
             _lock: lock,
@@ -333,11 +349,19 @@ impl Ledger {
             opts,
             poisoned: false,
             ids: None,
+            session_objects: BTreeSet::new(),
+            session_streams: BTreeMap::new(),
+            // Reads during the catch-up below scan the log; `reset` sets the real mark.
+            indexer: Indexer::start(index_for_thread, u64::MAX),
         };
         if ledger.opts.index {
             let (n, rebuilt) = ledger.catch_up_index()?;
             report.indexed = n;
             report.rebuilt_index = rebuilt;
+            ledger.indexer.reset(ledger.head.seq);
+        } else {
+            // Reads never wait on an index this handle does not maintain.
+            ledger.indexer.reset(u64::MAX);
         }
         Ok((ledger, report))
     }
@@ -353,8 +377,11 @@ impl Ledger {
     }
 
     /// The index (read-only use: queries and verification).
-    pub fn index(&self) -> &Index {
-        &self.index
+    pub fn index(&self) -> Result<&Index, ReadError> {
+        self.indexer
+            .wait(self.head.seq)
+            .map_err(ReadError::IndexFailed)?;
+        Ok(&self.index)
     }
 
     /// Segment files, by first seq.
@@ -384,10 +411,12 @@ impl Ledger {
 
     /// Drops the index and rebuilds it from the log. Returns records indexed.
     pub fn reindex(&mut self) -> Result<u64, OpenError> {
+        let _ = self.indexer.wait(self.head.seq);
         self.ids = None;
         self.index.clear()?;
         let n = self.index_from(1)?;
         self.index.flush()?;
+        self.indexer.reset(self.head.seq);
         Ok(n)
     }
 
@@ -472,6 +501,7 @@ impl Ledger {
         if seq == 0 || seq > self.head.seq {
             return Err(ReadError::NoSuchSeq(seq));
         }
+        self.indexer.wait(seq).map_err(ReadError::IndexFailed)?;
         if let Some((cseq, pos)) = self.index.checkpoint(seq)? {
             if seq - cseq < crate::index::POS_EVERY {
                 if let Some((_, path)) = self.segments.iter().find(|(f, _)| *f == pos.segment) {
@@ -573,6 +603,7 @@ impl Ledger {
         if !self.opts.index {
             return Err(AppendError::IndexDisabled);
         }
+        self.indexer.error().map_err(AppendError::IndexFailed)?;
         if let Some(expected) = expected_head {
             if expected != self.head {
                 return Err(AppendError::HeadMismatch {
@@ -639,37 +670,52 @@ impl Ledger {
         for ((s, _, _), p) in offsets.iter().zip(&records) {
             outcome.appended.push((*s, p.ev.id.clone()));
         }
-        let entries: Vec<IndexEntry<'_>> = offsets
-            .iter()
-            .zip(&records)
-            .map(|((s, off, _), p)| IndexEntry {
-                seq: *s,
-                pos: Position {
-                    segment: segment_first,
-                    offset: base + off,
-                },
-                event: &p.ev,
-                content_hash: p.hash,
-            })
-            .collect();
-        for range in crate::index::group_bounds(entries.len()) {
-            let last = &offsets[range.end - 1];
-            let head = ChainHead {
-                seq: last.0,
-                hash: last.2,
-            };
-            self.index
-                .index_group(&entries[range], head)
-                .map_err(|source| AppendError::Index {
-                    head: self.head,
-                    source,
-                })?;
-        }
-        if let Some(ids) = self.ids.as_mut() {
-            for (e, p) in entries.iter().zip(&records) {
-                ids.insert(p.fp, e.seq, hash_prefix(&e.content_hash));
+        for p in &records {
+            if let Some(o) = p.ev.event.opens() {
+                self.session_objects.insert((p.ev.stream.clone(), o));
+            }
+            if let Event::RuleSetDefined(r) = &p.ev.event {
+                self.session_streams
+                    .insert(p.ev.stream.clone(), tolerance_of(&r.content));
             }
         }
+        if let Some(ids) = self.ids.as_mut() {
+            for ((s, _, _), p) in offsets.iter().zip(&records) {
+                ids.insert(p.fp, *s, hash_prefix(&p.hash));
+            }
+        }
+        // Index in the background; the batch is already acknowledged by the log.
+        let through = self.head.seq;
+        let job = Job {
+            through,
+            work: Box::new(move |index: &Index| {
+                let entries: Vec<IndexEntry<'_>> = offsets
+                    .iter()
+                    .zip(&records)
+                    .map(|((s, off, _), p)| IndexEntry {
+                        seq: *s,
+                        pos: Position {
+                            segment: segment_first,
+                            offset: base + off,
+                        },
+                        event: &p.ev,
+                        content_hash: p.hash,
+                    })
+                    .collect();
+                for range in crate::index::group_bounds(entries.len()) {
+                    let last = &offsets[range.end - 1];
+                    index.index_group(
+                        &entries[range],
+                        ChainHead {
+                            seq: last.0,
+                            hash: last.2,
+                        },
+                    )?;
+                }
+                Ok(())
+            }),
+        };
+        self.indexer.submit(job).map_err(AppendError::IndexFailed)?;
         Ok(outcome)
     }
 
@@ -689,6 +735,9 @@ impl Ledger {
 
     /// The rule-set content (canonical JSON) that opened `stream`.
     pub fn stream_rule_set(&self, stream: &str) -> Result<Option<String>, ReadError> {
+        self.indexer
+            .wait(self.head.seq)
+            .map_err(ReadError::IndexFailed)?;
         let Some(seq) = self.index.rule_set_seq(stream)? else {
             return Ok(None);
         };
@@ -804,6 +853,7 @@ impl Ledger {
             // Stream and rule set.
             let is_rule_set = matches!(ev.event, Event::RuleSetDefined(_));
             let stream_known = new_streams.contains_key(&ev.stream)
+                || self.session_streams.contains_key(&ev.stream)
                 || match known_streams.get(&ev.stream) {
                     Some(k) => *k,
                     None => {
@@ -878,13 +928,25 @@ impl Ledger {
             }
             let tol = match new_streams.get(&ev.stream) {
                 Some(t) => *t,
-                None => match tolerance.get(&ev.stream) {
+                None => match tolerance
+                    .get(&ev.stream)
+                    .or(self.session_streams.get(&ev.stream))
+                {
                     Some(t) => *t,
                     None => {
-                        let t = self
-                            .stream_rule_set(&ev.stream)?
-                            .map(|c| tolerance_of(&c))
-                            .unwrap_or(DEFAULT_CLOCK_TOLERANCE_MS);
+                        // A stream from an earlier session: the index holds its
+                        // rule set already (open caught it up).
+                        let t = match self
+                            .index
+                            .rule_set_seq(&ev.stream)
+                            .map_err(ReadError::from)?
+                        {
+                            Some(seq) => match self.read(seq)?.event {
+                                Event::RuleSetDefined(r) => tolerance_of(&r.content),
+                                _ => DEFAULT_CLOCK_TOLERANCE_MS,
+                            },
+                            None => DEFAULT_CLOCK_TOLERANCE_MS,
+                        };
                         tolerance.insert(ev.stream.clone(), t);
                         t
                     }
@@ -902,7 +964,9 @@ impl Ledger {
             }
             // References.
             for r in ev.event.references() {
-                let known = opened.contains(&(ev.stream.clone(), r.clone()))
+                let key = (ev.stream.clone(), r.clone());
+                let known = opened.contains(&key)
+                    || self.session_objects.contains(&key)
                     || self
                         .index
                         .object_opened(&ev.stream, r.family, &r.id)
@@ -921,7 +985,9 @@ impl Ledger {
                 }
             }
             if let Some(o) = ev.event.opens() {
-                let exists = opened.contains(&(ev.stream.clone(), o.clone()))
+                let key = (ev.stream.clone(), o.clone());
+                let exists = opened.contains(&key)
+                    || self.session_objects.contains(&key)
                     || self
                         .index
                         .object_opened(&ev.stream, o.family, &o.id)

@@ -104,14 +104,14 @@ fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
     let tmp = tempfile::tempdir().unwrap();
     let l = ledger_with(tmp.path(), &[3, 4]);
     let q = |l: &Ledger| {
-        let idx = l.index();
+        let idx = l.index().unwrap();
         let stream: Vec<u64> = idx.stream_seqs(STREAM, 0).map(|r| r.unwrap()).collect();
         let fee_kind = slaledger_ledger::event::Event::KIND_NAMES
             .iter()
             .position(|k| *k == "fee_recorded")
             .unwrap() as u16;
         let kind: Vec<u64> = idx.kind_seqs(fee_kind, 0).map(|r| r.unwrap()).collect();
-        let ids = l.index().load_ids().unwrap().len();
+        let ids = l.index().unwrap().load_ids().unwrap().len();
         (stream, kind, ids, idx.through().unwrap())
     };
     let before = q(&l);
@@ -289,7 +289,7 @@ fn queries_span_index_groups_and_match_a_plain_scan() {
     l.append(vec![fee(20_000)], None, now()).unwrap();
     let all: Vec<_> = l.events(1, u64::MAX).map(|r| r.unwrap()).collect();
     assert_eq!(all.len(), 9002);
-    let idx = l.index();
+    let idx = l.index().unwrap();
     let by_stream: Vec<u64> = idx.stream_seqs(STREAM, 4000).map(|r| r.unwrap()).collect();
     assert_eq!(by_stream, (4000..=9002).collect::<Vec<_>>());
     let fee_kind = slaledger_ledger::event::Event::KIND_NAMES
