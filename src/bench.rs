@@ -44,7 +44,7 @@ fn sample(i: u64, base: i64) -> Draft {
             signature: None,
             refs: vec![],
             note: None,
-            event: Event::ProbeSample(ProbeSample {
+            event: Event::ProbeSample(Box::new(ProbeSample {
                 sample_id: format!("S-{i:010}"),
                 point_id: format!("MP-{:02}", i % 9),
                 probe_kind: if i % 3 == 0 {
@@ -63,7 +63,7 @@ fn sample(i: u64, base: i64) -> Draft {
                 excluded_ms: None,
                 sender_system: None,
                 client_id: "probe-01".into(),
-            }),
+            })),
         },
     }
 }

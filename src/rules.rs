@@ -51,12 +51,12 @@ pub fn rule_set_draft(text: &str, path: &Path, actor: Actor, now: Instant) -> Re
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default()],
             note: None,
-            event: Event::RuleSetDefined(RuleSetDefined {
+            event: Event::RuleSetDefined(Box::new(RuleSetDefined {
                 rule_set_id,
                 effective_from,
                 content,
                 content_hash,
-            }),
+            })),
         },
     })
 }

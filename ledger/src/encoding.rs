@@ -129,7 +129,7 @@ mod tests {
             signature: None,
             refs: vec!["TICKET-1".into()],
             note: None,
-            event: Event::Correction(Correction {
+            event: Event::Correction(Box::new(Correction {
                 corrects: "e0".into(),
                 action: CorrectionAction::Replace,
                 replacement: Some(Box::new(Event::IncidentAssigned(IncidentAssigned {
@@ -139,7 +139,7 @@ mod tests {
                 }))),
                 reason: "typo".into(),
                 dispute_id: None,
-            }),
+            })),
         }
     }
 

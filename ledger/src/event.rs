@@ -1184,6 +1184,8 @@ payload!(
 macro_rules! events {
     ($($(#[$m:meta])* $variant:ident($ty:ty) = $name:literal,)+) => {
         /// The domain content of an event: one variant per kind of SPEC §4.
+        /// Payloads are boxed so that an `Event` is two words and batches move
+        /// cheaply; `Box<T>` encodes exactly as `T`, so the bytes do not change.
         ///
         /// JSON (input lines, `log`, nested replacements): `{"kind": "<name>",
         /// "data": {...}}`, see [`kind_data`]. Canonical encoding: serde's
@@ -1191,7 +1193,7 @@ macro_rules! events {
         /// payload; the order below is frozen.
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         pub enum Event {
-            $($(#[$m])* #[serde(rename = $name)] $variant($ty),)+
+            $($(#[$m])* #[serde(rename = $name)] $variant(Box<$ty>),)+
         }
 
         impl Event {

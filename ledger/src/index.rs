@@ -553,15 +553,18 @@ impl IdTable {
     }
 
     /// Every (seq, hash prefix) with this fingerprint.
-    pub fn candidates(&self, fp: u64) -> Vec<(u64, u64)> {
-        let mut out: Vec<(u64, u64)> = self.main.get(&fp).copied().into_iter().collect();
-        out.extend(
+    pub fn candidates(&self, fp: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.main.get(&fp).copied().into_iter().chain(
             self.overflow
                 .iter()
-                .filter(|o| o.0 == fp)
+                .filter(move |o| o.0 == fp)
                 .map(|o| (o.1, o.2)),
-        );
-        out
+        )
+    }
+
+    /// Reserves room for `n` more entries.
+    pub fn reserve(&mut self, n: usize) {
+        self.main.reserve(n);
     }
 
     /// Number of entries.

@@ -680,6 +680,7 @@ impl Ledger {
             }
         }
         if let Some(ids) = self.ids.as_mut() {
+            ids.reserve(records.len());
             for ((s, _, _), p) in offsets.iter().zip(&records) {
                 ids.insert(p.fp, *s, hash_prefix(&p.hash));
             }
@@ -793,11 +794,15 @@ impl Ledger {
         prepared: Vec<Prepared>,
         recorded_at: Instant,
     ) -> Result<Plan, AppendError> {
-        let mut plan = Plan::default();
+        let mut plan = Plan {
+            accepted: Vec::with_capacity(prepared.len()),
+            duplicates: Vec::new(),
+        };
         // Objects and streams opened earlier in this batch.
         let mut opened: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
         let mut new_streams: BTreeMap<String, i64> = BTreeMap::new();
-        let mut batch_ids: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
+        let mut batch_ids: std::collections::HashMap<u64, usize> =
+            std::collections::HashMap::with_capacity(prepared.len());
         let mut known_streams: BTreeMap<String, bool> = BTreeMap::new();
         let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
         let settled: BTreeSet<(String, String)> = prepared
@@ -1113,13 +1118,21 @@ fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>
     for d in &mut drafts {
         d.event.recorded_at = recorded_at;
     }
+    fn all(drafts: Vec<Draft>, extra: usize) -> Result<Vec<Prepared>, AppendError> {
+        let mut out = Vec::with_capacity(drafts.len() + extra);
+        for d in drafts {
+            out.push(one(d)?);
+        }
+        Ok(out)
+    }
     if drafts.len() < 1024 {
-        return drafts.into_iter().map(one).collect();
+        return all(drafts, 0);
     }
     let second = drafts.split_off(drafts.len() / 2);
+    let n2 = second.len();
     let (a, b) = std::thread::scope(|s| {
-        let h = s.spawn(move || second.into_iter().map(one).collect::<Result<Vec<_>, _>>());
-        let a = drafts.into_iter().map(one).collect::<Result<Vec<_>, _>>();
+        let h = s.spawn(move || all(second, 0));
+        let a = all(drafts, n2);
         (a, h.join())
     });
     let mut a = a?;

@@ -32,12 +32,12 @@ pub fn rule_set() -> Draft {
             signature: None,
             refs: vec![],
             note: None,
-            event: Event::RuleSetDefined(RuleSetDefined {
+            event: Event::RuleSetDefined(Box::new(RuleSetDefined {
                 rule_set_id: "r".into(),
                 effective_from: Month::parse("2025-01").unwrap(),
                 content_hash: DocHash(*blake3::hash(content.as_bytes()).as_bytes()),
                 content,
-            }),
+            })),
         },
     }
 }
