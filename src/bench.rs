@@ -47,7 +47,7 @@ fn sample(i: u64, base: i64) -> Draft {
             event: Event::ProbeSample(Box::new(ProbeSample {
                 sample_id: format!("S-{i:010}"),
                 point_id: format!("MP-{:02}", i % 9),
-                probe_kind: if i % 3 == 0 {
+                probe_kind: if i.is_multiple_of(3) {
                     ProbeKind::Service
                 } else {
                     ProbeKind::Ui
@@ -56,7 +56,7 @@ fn sample(i: u64, base: i64) -> Draft {
                 round_id: format!("R-{:08}", i / 9),
                 started_at: started,
                 duration_ms: Some(180 + (i * 7919) % 2500),
-                ok: i % 997 != 0,
+                ok: !i.is_multiple_of(997),
                 error: None,
                 payload_bytes: Some(4096 + (i % 50) * 1024),
                 integration_ms: None,

@@ -132,11 +132,13 @@ mod tests {
             event: Event::Correction(Box::new(Correction {
                 corrects: "e0".into(),
                 action: CorrectionAction::Replace,
-                replacement: Some(Box::new(Event::IncidentAssigned(IncidentAssigned {
-                    incident_id: "INC-1".into(),
-                    assignee: "Mette".into(),
-                    assigned_at: Instant::from_millis(5),
-                }))),
+                replacement: Some(Box::new(Event::IncidentAssigned(Box::new(
+                    IncidentAssigned {
+                        incident_id: "INC-1".into(),
+                        assignee: "Mette".into(),
+                        assigned_at: Instant::from_millis(5),
+                    },
+                )))),
                 reason: "typo".into(),
                 dispute_id: None,
             })),

@@ -12,12 +12,15 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
+/// Index work run on the indexer thread.
+pub(crate) type Work = Box<dyn FnOnce(&Index) -> sled::Result<()> + Send>;
+
 /// A unit of index work: writes everything up to and including `through`.
 pub(crate) struct Job {
     /// Seq the index covers once the job ran.
     pub through: u64,
     /// The work.
-    pub work: Box<dyn FnOnce(&Index) -> sled::Result<()> + Send>,
+    pub work: Work,
 }
 
 #[derive(Default)]
