@@ -127,6 +127,36 @@ fn offsets(v: &[u8], first: u64) -> impl Iterator<Item = u64> + '_ {
         .map(move |c| first + u16::from_le_bytes([c[0], c[1]]) as u64)
 }
 
+/// Everything one group writes, computed without touching sled, so that
+/// the indexer thread can merge many small batches into one sled write.
+#[derive(Debug, Default)]
+pub struct GroupWrites {
+    ops: Vec<(TreeId, Vec<u8>, Vec<u8>)>,
+    openers: Vec<(Vec<u8>, u64)>,
+    rule_sets: Vec<(String, u64)>,
+}
+
+impl GroupWrites {
+    /// The writes of one group (see [`group_bounds`]).
+    pub fn of(group: &[IndexEntry<'_>]) -> GroupWrites {
+        let mut w = GroupWrites {
+            ops: group_ops(group),
+            ..Default::default()
+        };
+        for e in group {
+            let ev = e.event;
+            if let Some(obj) = ev.event.opens() {
+                w.openers
+                    .push((object_key(&ev.stream, obj.family, &obj.id), e.seq));
+            }
+            if ev.event.kind() == "rule_set_defined" {
+                w.rule_sets.push((ev.stream.clone(), e.seq));
+            }
+        }
+        w
+    }
+}
+
 /// Which tree a derived key belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TreeId {
@@ -281,25 +311,29 @@ impl Index {
     /// Indexing the same group again writes the same keys, so a crash between
     /// the trees and the mark is repaired by indexing again.
     pub fn index_group(&self, group: &[IndexEntry<'_>], head: ChainHead) -> sled::Result<()> {
+        self.apply(vec![GroupWrites::of(group)], head)
+    }
+
+    /// Applies the writes of several groups, in seq order, with one sled
+    /// batch per tree, then moves `through` to `head`.
+    pub fn apply(&self, groups: Vec<GroupWrites>, head: ChainHead) -> sled::Result<()> {
         let mut batches: [sled::Batch; 5] = Default::default();
-        for (t, k, v) in group_ops(group) {
-            batches[t as usize].insert(k, v);
-        }
         let mut objects = sled::Batch::default();
         let mut rules = sled::Batch::default();
         let mut opened_here = std::collections::BTreeSet::new();
-        for e in group {
-            let ev = e.event;
-            if let Some(obj) = ev.event.opens() {
-                let k = object_key(&ev.stream, obj.family, &obj.id);
+        for g in groups {
+            for (t, k, v) in g.ops {
+                batches[t as usize].insert(k, v);
+            }
+            for (k, seq) in g.openers {
                 // The first opener wins (incidents may be opened twice).
                 if !opened_here.contains(&k) && self.objects.get(&k)?.is_none() {
-                    objects.insert(k.clone(), &be(e.seq));
+                    objects.insert(k.clone(), &be(seq));
                     opened_here.insert(k);
                 }
             }
-            if ev.event.kind() == "rule_set_defined" {
-                rules.insert(ev.stream.as_bytes(), &be(e.seq));
+            for (stream, seq) in g.rule_sets {
+                rules.insert(stream.as_bytes(), &be(seq));
             }
         }
         for (i, b) in batches.into_iter().enumerate() {

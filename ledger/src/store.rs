@@ -686,10 +686,11 @@ impl Ledger {
             }
         }
         // Index in the background; the batch is already acknowledged by the log.
-        let through = self.head.seq;
+        let head = self.head;
         let job = Job {
-            through,
-            work: Box::new(move |index: &Index| {
+            head,
+            records: records.len() as u64,
+            work: Box::new(move || {
                 let entries: Vec<IndexEntry<'_>> = offsets
                     .iter()
                     .zip(&records)
@@ -703,17 +704,9 @@ impl Ledger {
                         content_hash: p.hash,
                     })
                     .collect();
-                for range in crate::index::group_bounds(entries.len()) {
-                    let last = &offsets[range.end - 1];
-                    index.index_group(
-                        &entries[range],
-                        ChainHead {
-                            seq: last.0,
-                            hash: last.2,
-                        },
-                    )?;
-                }
-                Ok(())
+                crate::index::group_bounds(entries.len())
+                    .map(|range| crate::index::GroupWrites::of(&entries[range]))
+                    .collect()
             }),
         };
         self.indexer.submit(job).map_err(AppendError::IndexFailed)?;
