@@ -241,10 +241,25 @@ pub fn group_ops(group: &[IndexEntry<'_>]) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
 impl Index {
     /// Opens (or creates) the index at `path`.
     pub fn open(path: &Path) -> sled::Result<Self> {
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(64 * 1024 * 1024)
-            .open()?;
+        // The caller holds the ledger's LOCK file, so no other process can
+        // hold sled's own lock; but sled releases it from a background thread
+        // after a handle of this process is dropped. Wait for that briefly.
+        let mut tries = 0;
+        let db = loop {
+            match sled::Config::new()
+                .path(path)
+                .cache_capacity(64 * 1024 * 1024)
+                .open()
+            {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && tries < 500 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other?,
+            }
+        };
         let t = |n: &str| db.open_tree(n);
         let idx = Index {
             ids: t("ids")?,

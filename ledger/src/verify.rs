@@ -12,6 +12,7 @@ use crate::segment::{self, BadFrame, Position, SegmentHeader, FLAG_BATCH_END, HE
 use crate::store::{lock_dir, OpenError};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What is wrong with the first broken record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,177 +134,195 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
         Some(i) => i.through()?.map(|h| h.seq).unwrap_or(0),
         None => 0,
     };
-    let mut index_problem: Option<Problem> = None;
-    let mut group: Vec<(u64, Position, [u8; 32], crate::event::StoredEvent)> = Vec::new();
-    let mut tally = [0usize; 5];
+    // Decoding and the index check run on a second thread, fed in chunks,
+    // while this thread checks checksums, order and the chain.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
+    let mut chunk: Vec<Meta> = Vec::with_capacity(4096);
     let mut committed_seq = 0u64;
     let mut pending_batch = false;
-    'segments: for (si, (first, path)) in segments.iter().enumerate() {
-        let bytes = segment::read_all(path).map_err(|source| OpenError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let last_segment = si + 1 == segments.len();
-        let problem = |kind, seq, off: u64, detail: String| Problem {
-            kind,
-            seq,
-            at: Some((path.clone(), off)),
-            detail,
-        };
-        let Some(h) = SegmentHeader::parse(&bytes) else {
-            let kind = if last_segment && bytes.len() < HEADER_LEN {
-                ProblemKind::IncompleteTail
-            } else {
-                ProblemKind::SegmentBreak
-            };
-            rep.problems.push(problem(
-                kind,
-                Some(next),
-                0,
-                "bad or short segment header".into(),
-            ));
-            break;
-        };
-        if h.first_seq != next || h.prev_hash != prev || *first != h.first_seq {
-            let kind = if h.first_seq > next {
-                ProblemKind::Missing
-            } else {
-                ProblemKind::SegmentBreak
-            };
-            rep.problems.push(problem(
+    let (index_problem, tally) = std::thread::scope(
+        |scope| -> Result<(Option<Problem>, [usize; 5]), OpenError> {
+            let worker = scope.spawn(|| check_records(rx, index.as_ref(), through));
+            'segments: for (si, (first, path)) in segments.iter().enumerate() {
+                let bytes = Arc::new(segment::read_all(path).map_err(|source| OpenError::Io {
+                    path: path.clone(),
+                    source,
+                })?);
+                let last_segment = si + 1 == segments.len();
+                let problem = |kind, seq, off: u64, detail: String| Problem {
+                    kind,
+                    seq,
+                    at: Some((path.clone(), off)),
+                    detail,
+                };
+                let Some(h) = SegmentHeader::parse(&bytes) else {
+                    let kind = if last_segment && bytes.len() < HEADER_LEN {
+                        ProblemKind::IncompleteTail
+                    } else {
+                        ProblemKind::SegmentBreak
+                    };
+                    rep.problems.push(problem(
+                        kind,
+                        Some(next),
+                        0,
+                        "bad or short segment header".into(),
+                    ));
+                    break;
+                };
+                if h.first_seq != next || h.prev_hash != prev || *first != h.first_seq {
+                    let kind = if h.first_seq > next {
+                        ProblemKind::Missing
+                    } else {
+                        ProblemKind::SegmentBreak
+                    };
+                    rep.problems.push(problem(
                 kind,
                 Some(next),
                 0,
                 format!("segment starts at seq {} (file name says {first}) but the chain continues at seq {next}", h.first_seq),
             ));
-            break;
-        }
-        let mut off = HEADER_LEN;
-        while off < bytes.len() {
-            let frame = match segment::parse_frame(&bytes[off..]) {
-                Ok((f, len)) => {
-                    off += len;
-                    f
+                    break;
                 }
-                Err(BadFrame::Incomplete) if last_segment => {
-                    rep.problems.push(problem(
+                let mut off = HEADER_LEN;
+                while off < bytes.len() {
+                    let frame = match segment::parse_frame(&bytes[off..]) {
+                        Ok((f, len)) => {
+                            off += len;
+                            f
+                        }
+                        Err(BadFrame::Incomplete) if last_segment => {
+                            rep.problems.push(problem(
                         ProblemKind::IncompleteTail,
                         Some(next),
                         off as u64,
                         format!("{} bytes after the last complete record; a writer cuts this on open (crash residue)", bytes.len() - off),
                     ));
-                    break 'segments;
-                }
-                Err(bad) => {
-                    rep.problems.push(problem(
-                        ProblemKind::Damaged,
-                        Some(next),
-                        off as u64,
-                        format!("{bad}: the record's bytes were changed or damaged"),
-                    ));
-                    break 'segments;
-                }
-            };
-            let frame_off = (off - segment::FRAME_OVERHEAD - frame.record.len()) as u64;
-            if frame.seq != next {
-                let (kind, detail) =
-                    if frame.seq == next + 1 && peek_seq(&bytes[off..]) == Some(next) {
-                        (
-                            ProblemKind::Reordered,
-                            format!("seq {} comes before seq {next}", frame.seq),
-                        )
-                    } else if frame.seq > next {
-                        (
-                            ProblemKind::Missing,
-                            format!(
+                            break 'segments;
+                        }
+                        Err(bad) => {
+                            rep.problems.push(problem(
+                                ProblemKind::Damaged,
+                                Some(next),
+                                off as u64,
+                                format!("{bad}: the record's bytes were changed or damaged"),
+                            ));
+                            break 'segments;
+                        }
+                    };
+                    let frame_off = (off - segment::FRAME_OVERHEAD - frame.record.len()) as u64;
+                    if frame.seq != next {
+                        let (kind, detail) =
+                            if frame.seq == next + 1 && peek_seq(&bytes[off..]) == Some(next) {
+                                (
+                                    ProblemKind::Reordered,
+                                    format!("seq {} comes before seq {next}", frame.seq),
+                                )
+                            } else if frame.seq > next {
+                                (
+                                    ProblemKind::Missing,
+                                    format!(
                                 "found seq {} where seq {next} was expected: {} record(s) missing",
                                 frame.seq,
                                 frame.seq - next
                             ),
-                        )
-                    } else {
-                        (
-                            ProblemKind::Inserted,
-                            format!(
-                                "found seq {} again where seq {next} was expected",
-                                frame.seq
-                            ),
-                        )
-                    };
-                rep.problems
-                    .push(problem(kind, Some(next), frame_off, detail));
-                break 'segments;
-            }
-            let computed = chain::next_hash(&prev, frame.seq, &frame.record);
-            if computed != frame.hash {
-                rep.problems.push(problem(
+                                )
+                            } else {
+                                (
+                                    ProblemKind::Inserted,
+                                    format!(
+                                        "found seq {} again where seq {next} was expected",
+                                        frame.seq
+                                    ),
+                                )
+                            };
+                        rep.problems
+                            .push(problem(kind, Some(next), frame_off, detail));
+                        break 'segments;
+                    }
+                    let computed = chain::next_hash(&prev, frame.seq, &frame.record);
+                    if computed != frame.hash {
+                        rep.problems.push(problem(
                     ProblemKind::ContentChanged,
                     Some(next),
                     frame_off,
                     "the record does not match its chain hash (its content or hash was changed, or a foreign record was inserted)".into(),
                 ));
-                break 'segments;
-            }
-            let ev = match encoding::decode_record(&frame.record) {
-                Ok(ev) => ev,
-                Err(e) => {
-                    rep.problems.push(problem(
-                        ProblemKind::Undecodable,
-                        Some(next),
+                        break 'segments;
+                    }
+                    if expect_head.is_some_and(|e| e.seq == frame.seq) {
+                        expect_hash_seen = Some(frame.hash);
+                    }
+                    prev = frame.hash;
+                    next += 1;
+                    pending_batch = frame.flags & FLAG_BATCH_END == 0;
+                    if !pending_batch {
+                        committed_seq = frame.seq;
+                        rep.head = Some(ChainHead {
+                            seq: frame.seq,
+                            hash: frame.hash,
+                        });
+                    }
+                    chunk.push(Meta {
+                        seq: frame.seq,
+                        flags: frame.flags,
                         frame_off,
-                        e.to_string(),
-                    ));
-                    break 'segments;
+                        rec_start: frame_off as usize + 13,
+                        rec_len: frame.record.len(),
+                    });
+                    if chunk.len() >= 4096 {
+                        let c = Chunk {
+                            bytes: Arc::clone(&bytes),
+                            segment: h.first_seq,
+                            path: path.clone(),
+                            frames: std::mem::take(&mut chunk),
+                        };
+                        if tx.send(c).is_err() {
+                            break 'segments;
+                        }
+                    }
                 }
-            };
-            if expect_head.is_some_and(|e| e.seq == frame.seq) {
-                expect_hash_seen = Some(frame.hash);
-            }
-            prev = frame.hash;
-            next += 1;
-            pending_batch = frame.flags & FLAG_BATCH_END == 0;
-            if !pending_batch {
-                committed_seq = frame.seq;
-                rep.head = Some(ChainHead {
-                    seq: frame.seq,
-                    hash: frame.hash,
-                });
-            }
-            if let (Some(index), None) = (&index, &index_problem) {
-                if frame.seq <= through {
-                    let pos = Position {
+                if !chunk.is_empty() {
+                    let c = Chunk {
+                        bytes: Arc::clone(&bytes),
                         segment: h.first_seq,
-                        offset: frame_off,
+                        path: path.clone(),
+                        frames: std::mem::take(&mut chunk),
                     };
-                    let ch = crate::encoding::content_hash_of_record(&frame.record, &ev);
-                    group.push((frame.seq, pos, ch, ev));
-                    if frame.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
-                        let entries: Vec<IndexEntry<'_>> = group
-                            .iter()
-                            .map(|(seq, pos, ch, ev)| IndexEntry {
-                                seq: *seq,
-                                pos: *pos,
-                                event: ev,
-                                content_hash: *ch,
-                            })
-                            .collect();
-                        for (t, _, _) in group_ops(&entries) {
-                            tally[t as usize] += 1;
-                        }
-                        if let Err(why) = index.check_group(&entries)? {
-                            index_problem = Some(Problem {
-                                kind: ProblemKind::IndexMismatch,
-                                seq: Some(group[0].0),
-                                at: None,
-                                detail: format!("{why}; run `slaledger reindex`"),
-                            });
-                        }
-                        group.clear();
+                    if tx.send(c).is_err() {
+                        break 'segments;
                     }
                 }
             }
-        }
-    }
+            drop(tx);
+            let (worker_problem, tally) = match worker.join() {
+                Ok(r) => r?,
+                Err(_) => {
+                    return Err(OpenError::Corrupt {
+                        file: log_dir.clone(),
+                        offset: 0,
+                        reason: "verification worker failed".into(),
+                    })
+                }
+            };
+            // The first broken record is the earliest, whichever thread found it.
+            let mut index_problem = None;
+            if let Some(wp) = worker_problem {
+                if wp.kind == ProblemKind::IndexMismatch {
+                    index_problem = Some(wp);
+                } else if rep
+                    .problems
+                    .first()
+                    .is_none_or(|p| p.seq.unwrap_or(u64::MAX) > wp.seq.unwrap_or(0))
+                {
+                    next = wp.seq.unwrap_or(1);
+                    rep.head = None;
+                    pending_batch = false;
+                    rep.problems = vec![wp];
+                }
+            }
+            Ok((index_problem, tally))
+        },
+    )?;
     if rep.problems.is_empty() && pending_batch {
         rep.problems.push(Problem {
             kind: ProblemKind::IncompleteTail,
@@ -343,6 +362,90 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
         }
     }
     Ok(rep)
+}
+
+/// Where one verified frame's record is.
+struct Meta {
+    seq: u64,
+    flags: u8,
+    frame_off: u64,
+    rec_start: usize,
+    rec_len: usize,
+}
+
+/// Frames of one segment, passed to the decoding thread.
+struct Chunk {
+    bytes: Arc<Vec<u8>>,
+    segment: u64,
+    path: PathBuf,
+    frames: Vec<Meta>,
+}
+
+type Checked = Result<(Option<Problem>, [usize; 5]), OpenError>;
+
+/// Decodes every record and checks the index group by group; stops at the
+/// first problem.
+fn check_records(
+    rx: std::sync::mpsc::Receiver<Chunk>,
+    index: Option<&Index>,
+    through: u64,
+) -> Checked {
+    let mut tally = [0usize; 5];
+    let mut group: Vec<(u64, Position, [u8; 32], crate::event::StoredEvent)> = Vec::new();
+    let mut index_problem: Option<Problem> = None;
+    for chunk in rx {
+        for m in &chunk.frames {
+            let rec = &chunk.bytes[m.rec_start..m.rec_start + m.rec_len];
+            let ev = match encoding::decode_record(rec) {
+                Ok(ev) => ev,
+                Err(e) => {
+                    let p = Problem {
+                        kind: ProblemKind::Undecodable,
+                        seq: Some(m.seq),
+                        at: Some((chunk.path.clone(), m.frame_off)),
+                        detail: e.to_string(),
+                    };
+                    return Ok((Some(p), tally));
+                }
+            };
+            let (Some(index), None) = (index, &index_problem) else {
+                continue;
+            };
+            if m.seq > through {
+                continue;
+            }
+            let pos = Position {
+                segment: chunk.segment,
+                offset: m.frame_off,
+            };
+            let ch = encoding::content_hash_of_record(rec, &ev);
+            group.push((m.seq, pos, ch, ev));
+            if m.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
+                let entries: Vec<IndexEntry<'_>> = group
+                    .iter()
+                    .map(|(seq, pos, ch, ev)| IndexEntry {
+                        seq: *seq,
+                        pos: *pos,
+                        event: ev,
+                        content_hash: *ch,
+                    })
+                    .collect();
+                for (t, _, _) in group_ops(&entries) {
+                    tally[t as usize] += 1;
+                }
+                if let Err(why) = index.check_group(&entries)? {
+                    index_problem = Some(Problem {
+                        kind: ProblemKind::IndexMismatch,
+                        seq: Some(group[0].0),
+                        at: None,
+                        detail: format!("{why}; run `slaledger reindex`"),
+                    });
+                }
+                group.clear();
+            }
+        }
+    }
+    Ok((index_problem, tally))
 }
 
 fn peek_seq(rest: &[u8]) -> Option<u64> {
