@@ -138,6 +138,17 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
     // while this thread checks checksums, order and the chain.
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(8);
     let mut chunk: Vec<Meta> = Vec::with_capacity(4096);
+    // Hands the frames gathered so far to the worker; false once it stopped.
+    let send = move |chunk: &mut Vec<Meta>, bytes: &Arc<Vec<u8>>, segment: u64, path: &PathBuf| {
+        let frames = std::mem::take(chunk);
+        tx.send(Chunk {
+            bytes: Arc::clone(bytes),
+            segment,
+            path: path.clone(),
+            frames,
+        })
+        .is_ok()
+    };
     let mut committed_seq = 0u64;
     let mut pending_batch = false;
     let (index_problem, tally) = std::thread::scope(
@@ -269,31 +280,15 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         rec_start: frame_off as usize + 13,
                         rec_len: frame.record.len(),
                     });
-                    if chunk.len() >= 4096 {
-                        let c = Chunk {
-                            bytes: Arc::clone(&bytes),
-                            segment: h.first_seq,
-                            path: path.clone(),
-                            frames: std::mem::take(&mut chunk),
-                        };
-                        if tx.send(c).is_err() {
-                            break 'segments;
-                        }
-                    }
-                }
-                if !chunk.is_empty() {
-                    let c = Chunk {
-                        bytes: Arc::clone(&bytes),
-                        segment: h.first_seq,
-                        path: path.clone(),
-                        frames: std::mem::take(&mut chunk),
-                    };
-                    if tx.send(c).is_err() {
+                    if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
                         break 'segments;
                     }
                 }
+                if !chunk.is_empty() && !send(&mut chunk, &bytes, h.first_seq, path) {
+                    break 'segments;
+                }
             }
-            drop(tx);
+            drop(send);
             let (worker_problem, tally) = match worker.join() {
                 Ok(r) => r?,
                 Err(_) => {
