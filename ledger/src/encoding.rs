@@ -96,6 +96,25 @@ pub fn content_hash_of_record(record: &[u8], ev: &StoredEvent) -> [u8; 32] {
     *h.finalize().as_bytes()
 }
 
+/// The content hash from record bytes alone (the offset of `recorded_at`
+/// read from the encoded lengths of `id` and `stream`); `None` when the
+/// bytes are too short to hold those fields.
+pub fn content_hash_of_bytes(record: &[u8]) -> Option<[u8; 32]> {
+    let len_at = |at: usize| -> Option<usize> {
+        let b: [u8; 8] = record.get(at..at + 8)?.try_into().ok()?;
+        usize::try_from(u64::from_le_bytes(b)).ok()
+    };
+    let id_len = len_at(1)?;
+    let stream_len = len_at(9usize.checked_add(id_len)?)?;
+    let off = 17usize.checked_add(id_len)?.checked_add(stream_len)?;
+    let rest = record.get(off.checked_add(8)?..)?;
+    let mut h = blake3::Hasher::new();
+    h.update(CONTENT_TAG);
+    h.update(&record[..off]);
+    h.update(rest);
+    Some(*h.finalize().as_bytes())
+}
+
 /// The content hash of an event (encodes it first; see
 /// [`content_hash_of_record`]).
 pub fn content_hash(ev: &StoredEvent) -> [u8; 32] {
@@ -176,6 +195,7 @@ mod tests {
         let bytes = encode_record(&ev).unwrap();
         let off = recorded_at_offset(&ev);
         assert_eq!(bytes[off..off + 8], ev.recorded_at.millis().to_le_bytes());
+        assert_eq!(content_hash_of_bytes(&bytes), Some(content_hash(&ev)));
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub struct IndexEntry<'a> {
     pub event: &'a StoredEvent,
     /// Its idempotency content hash.
     pub content_hash: [u8; 32],
+    /// Its id fingerprint ([`id_fingerprint`]), computed once by the caller.
+    pub fingerprint: u64,
 }
 
 /// The 64-bit fingerprint of an event id within its stream.
@@ -195,7 +197,7 @@ pub fn group_ops(group: &[IndexEntry<'_>]) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
     for e in group {
         let off = (e.seq - first) as u16;
         let ob = off.to_le_bytes();
-        ids.extend_from_slice(&id_fingerprint(&e.event.stream, &e.event.id).to_le_bytes());
+        ids.extend_from_slice(&e.fingerprint.to_le_bytes());
         ids.extend_from_slice(&ob);
         ids.extend_from_slice(&e.content_hash[..8]);
         streams

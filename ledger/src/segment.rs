@@ -80,8 +80,22 @@ pub fn put_frame(out: &mut Vec<u8>, seq: u64, flags: u8, record: &[u8], hash: &[
     out.extend_from_slice(&crc.to_le_bytes());
 }
 
-/// Parses the frame at the start of `buf`; returns it and its total length.
-pub fn parse_frame(buf: &[u8]) -> Result<(Frame, usize), BadFrame> {
+/// A frame borrowed from a buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameRef<'a> {
+    /// Sequence number.
+    pub seq: u64,
+    /// Flags (bit 0: batch end).
+    pub flags: u8,
+    /// Record bytes.
+    pub record: &'a [u8],
+    /// Chain hash after this record, as stored.
+    pub hash: &'a [u8; 32],
+}
+
+/// Parses the frame at the start of `buf` without copying; returns it and
+/// its total length.
+pub fn parse_frame_ref(buf: &[u8]) -> Result<(FrameRef<'_>, usize), BadFrame> {
     if buf.len() < FRAME_OVERHEAD {
         return Err(BadFrame::Incomplete);
     }
@@ -93,22 +107,36 @@ pub fn parse_frame(buf: &[u8]) -> Result<(Frame, usize), BadFrame> {
     if buf.len() < total {
         return Err(BadFrame::Incomplete);
     }
-    let body = &buf[..total - 4];
     let crc = u32::from_le_bytes(buf[total - 4..total].try_into().unwrap_or_default());
-    if crc32fast::hash(body) != crc {
+    if crc32fast::hash(&buf[..total - 4]) != crc {
         return Err(BadFrame::Checksum);
     }
     let flags = buf[4];
     let seq = u64::from_le_bytes(buf[5..13].try_into().unwrap_or_default());
-    let record = buf[13..13 + len as usize].to_vec();
-    let mut hash = [0u8; 32];
-    hash.copy_from_slice(&buf[13 + len as usize..total - 4]);
+    let record = &buf[13..13 + len as usize];
+    let hash: &[u8; 32] = buf[13 + len as usize..total - 4]
+        .try_into()
+        .map_err(|_| BadFrame::Incomplete)?;
     Ok((
-        Frame {
+        FrameRef {
             seq,
             flags,
             record,
             hash,
+        },
+        total,
+    ))
+}
+
+/// Parses the frame at the start of `buf`; returns it and its total length.
+pub fn parse_frame(buf: &[u8]) -> Result<(Frame, usize), BadFrame> {
+    let (f, total) = parse_frame_ref(buf)?;
+    Ok((
+        Frame {
+            seq: f.seq,
+            flags: f.flags,
+            record: f.record.to_vec(),
+            hash: *f.hash,
         },
         total,
     ))

@@ -474,6 +474,7 @@ impl Ledger {
                 pos: *pos,
                 event: ev,
                 content_hash: *h,
+                fingerprint: id_fingerprint(&ev.stream, &ev.id),
             })
             .collect();
         self.index.index_group(&entries, head)?;
@@ -702,6 +703,7 @@ impl Ledger {
                         },
                         event: &p.ev,
                         content_hash: p.hash,
+                        fingerprint: p.fp,
                     })
                     .collect();
                 crate::index::group_bounds(entries.len())

@@ -196,7 +196,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                 }
                 let mut off = HEADER_LEN;
                 while off < bytes.len() {
-                    let frame = match segment::parse_frame(&bytes[off..]) {
+                    let frame = match segment::parse_frame_ref(&bytes[off..]) {
                         Ok((f, len)) => {
                             off += len;
                             f
@@ -250,8 +250,8 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                             .push(problem(kind, Some(next), frame_off, detail));
                         break 'segments;
                     }
-                    let computed = chain::next_hash(&prev, frame.seq, &frame.record);
-                    if computed != frame.hash {
+                    let computed = chain::next_hash(&prev, frame.seq, frame.record);
+                    if computed != *frame.hash {
                         rep.problems.push(problem(
                     ProblemKind::ContentChanged,
                     Some(next),
@@ -261,16 +261,16 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         break 'segments;
                     }
                     if expect_head.is_some_and(|e| e.seq == frame.seq) {
-                        expect_hash_seen = Some(frame.hash);
+                        expect_hash_seen = Some(*frame.hash);
                     }
-                    prev = frame.hash;
+                    prev = *frame.hash;
                     next += 1;
                     pending_batch = frame.flags & FLAG_BATCH_END == 0;
                     if !pending_batch {
                         committed_seq = frame.seq;
                         rep.head = Some(ChainHead {
                             seq: frame.seq,
-                            hash: frame.hash,
+                            hash: *frame.hash,
                         });
                     }
                     chunk.push(Meta {
@@ -279,6 +279,9 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         frame_off,
                         rec_start: frame_off as usize + 13,
                         rec_len: frame.record.len(),
+                        content_hash: (index.is_some() && frame.seq <= through)
+                            .then(|| encoding::content_hash_of_bytes(frame.record))
+                            .flatten(),
                     });
                     if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
                         break 'segments;
@@ -366,6 +369,8 @@ struct Meta {
     frame_off: u64,
     rec_start: usize,
     rec_len: usize,
+    /// Computed on the chain thread to balance the two threads' work.
+    content_hash: Option<[u8; 32]>,
 }
 
 /// Frames of one segment, passed to the decoding thread.
@@ -413,7 +418,9 @@ fn check_records(
                 segment: chunk.segment,
                 offset: m.frame_off,
             };
-            let ch = encoding::content_hash_of_record(rec, &ev);
+            let ch = m
+                .content_hash
+                .unwrap_or_else(|| encoding::content_hash_of_record(rec, &ev));
             group.push((m.seq, pos, ch, ev));
             if m.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
                 let entries: Vec<IndexEntry<'_>> = group
@@ -423,6 +430,7 @@ fn check_records(
                         pos: *pos,
                         event: ev,
                         content_hash: *ch,
+                        fingerprint: crate::index::id_fingerprint(&ev.stream, &ev.id),
                     })
                     .collect();
                 for (t, _, _) in group_ops(&entries) {
