@@ -39,9 +39,26 @@ struct State {
 /// Most records queued for the indexer before `submit` waits.
 const MAX_PENDING: u64 = 50_000;
 
+/// How long the indexer gathers small batches before one sled write, unless a
+/// reader asks for the index or enough records are queued. sled issues a
+/// `sync_file_range` for every buffer it writes, so one write per tiny batch
+/// would compete with the log's fdatasync for the disk.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Records that end the gathering early.
+const GATHER_RECORDS: u64 = 8192;
+
+/// A message to the indexer thread.
+enum Msg {
+    /// Index a batch.
+    Job(Job),
+    /// A reader waits: write what is gathered now.
+    Flush,
+}
+
 /// A handle on the indexer thread.
 pub(crate) struct Indexer {
-    tx: Option<SyncSender<Job>>,
+    tx: Option<SyncSender<Msg>>,
     state: Arc<(Mutex<State>, Condvar)>,
     handle: Option<JoinHandle<()>>,
 }
@@ -59,7 +76,7 @@ impl Indexer {
     pub fn start(index: Index, through: u64) -> Indexer {
         // Backpressure is by pending records (see `submit`); the channel is
         // only the queue.
-        let (tx, rx) = sync_channel::<Job>(4096);
+        let (tx, rx) = sync_channel::<Msg>(4096);
         let state = Arc::new((
             Mutex::new(State {
                 through,
@@ -72,14 +89,34 @@ impl Indexer {
         let handle = std::thread::Builder::new()
             .name("slaledger-indexer".into())
             .spawn(move || {
-                while let Ok(first) = rx.recv() {
-                    // Merge everything queued meanwhile into one sled write.
-                    let mut jobs = vec![first];
-                    while let Ok(more) = rx.try_recv() {
-                        jobs.push(more);
+                let mut open = true;
+                while open {
+                    let mut jobs = Vec::new();
+                    match rx.recv() {
+                        Ok(Msg::Job(j)) => jobs.push(j),
+                        Ok(Msg::Flush) => continue,
+                        Err(_) => break,
+                    }
+                    // Gather more small batches into the same sled write.
+                    let deadline = std::time::Instant::now() + GATHER;
+                    let mut records: u64 = jobs[0].records;
+                    while records < GATHER_RECORDS {
+                        let left = deadline.saturating_duration_since(std::time::Instant::now());
+                        match rx.recv_timeout(left) {
+                            Ok(Msg::Job(j)) => {
+                                records += j.records;
+                                jobs.push(j);
+                            }
+                            Ok(Msg::Flush) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                                break
+                            }
+                            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                                open = false;
+                                break;
+                            }
+                        }
                     }
                     let head = jobs[jobs.len() - 1].head;
-                    let records: u64 = jobs.iter().map(|j| j.records).sum();
                     let failed = st.0.lock().map(|s| s.error.is_some()).unwrap_or(true);
                     let result = if failed {
                         Ok(())
@@ -123,7 +160,7 @@ impl Indexer {
             }
             s.pending += job.records;
         }
-        tx.send(job)
+        tx.send(Msg::Job(job))
             .map_err(|_| "the indexer thread stopped".to_owned())
     }
 
@@ -139,6 +176,12 @@ impl Indexer {
     pub fn wait(&self, seq: u64) -> Result<(), String> {
         let (lock, cv) = &*self.state;
         let mut s = lock.lock().map_err(|_| POISONED.to_owned())?;
+        if s.through < seq && s.error.is_none() {
+            // Do not let a reader sit out the gathering window.
+            if let Some(tx) = &self.tx {
+                let _ = tx.try_send(Msg::Flush);
+            }
+        }
         while s.through < seq && s.error.is_none() {
             s = cv.wait(s).map_err(|_| POISONED.to_owned())?;
         }
