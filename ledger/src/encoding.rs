@@ -115,6 +115,22 @@ pub fn content_hash_of_bytes(record: &[u8]) -> Option<[u8; 32]> {
     Some(*h.finalize().as_bytes())
 }
 
+/// The `id` and `stream` of a v1 record, read from its first fields without
+/// decoding the rest; `None` when the bytes are too short or not UTF-8.
+pub fn id_and_stream(record: &[u8]) -> Option<(&str, &str)> {
+    let len_at = |at: usize| -> Option<usize> {
+        let b: [u8; 8] = record.get(at..at + 8)?.try_into().ok()?;
+        usize::try_from(u64::from_le_bytes(b)).ok()
+    };
+    let id_len = len_at(1)?;
+    let id = std::str::from_utf8(record.get(9..9usize.checked_add(id_len)?)?).ok()?;
+    let s_at = 9 + id_len;
+    let stream_len = len_at(s_at)?;
+    let stream =
+        std::str::from_utf8(record.get(s_at + 8..(s_at + 8).checked_add(stream_len)?)?).ok()?;
+    Some((id, stream))
+}
+
 /// The content hash of an event (encodes it first; see
 /// [`content_hash_of_record`]).
 pub fn content_hash(ev: &StoredEvent) -> [u8; 32] {
@@ -196,6 +212,10 @@ mod tests {
         let off = recorded_at_offset(&ev);
         assert_eq!(bytes[off..off + 8], ev.recorded_at.millis().to_le_bytes());
         assert_eq!(content_hash_of_bytes(&bytes), Some(content_hash(&ev)));
+        assert_eq!(
+            id_and_stream(&bytes),
+            Some((ev.id.as_str(), ev.stream.as_str()))
+        );
     }
 
     #[test]

@@ -282,6 +282,10 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         content_hash: (index.is_some() && frame.seq <= through)
                             .then(|| encoding::content_hash_of_bytes(frame.record))
                             .flatten(),
+                        fingerprint: (index.is_some() && frame.seq <= through)
+                            .then(|| encoding::id_and_stream(frame.record))
+                            .flatten()
+                            .map(|(id, stream)| crate::index::id_fingerprint(stream, id)),
                     });
                     if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
                         break 'segments;
@@ -371,6 +375,8 @@ struct Meta {
     rec_len: usize,
     /// Computed on the chain thread to balance the two threads' work.
     content_hash: Option<[u8; 32]>,
+    /// The id fingerprint, likewise.
+    fingerprint: Option<u64>,
 }
 
 /// Frames of one segment, passed to the decoding thread.
@@ -391,7 +397,7 @@ fn check_records(
     through: u64,
 ) -> Checked {
     let mut tally = [0usize; 5];
-    let mut group: Vec<(u64, Position, [u8; 32], crate::event::StoredEvent)> = Vec::new();
+    let mut group: Vec<(u64, Position, [u8; 32], u64, crate::event::StoredEvent)> = Vec::new();
     let mut index_problem: Option<Problem> = None;
     for chunk in rx {
         for m in &chunk.frames {
@@ -421,16 +427,19 @@ fn check_records(
             let ch = m
                 .content_hash
                 .unwrap_or_else(|| encoding::content_hash_of_record(rec, &ev));
-            group.push((m.seq, pos, ch, ev));
+            let fp = m
+                .fingerprint
+                .unwrap_or_else(|| crate::index::id_fingerprint(&ev.stream, &ev.id));
+            group.push((m.seq, pos, ch, fp, ev));
             if m.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
                 let entries: Vec<IndexEntry<'_>> = group
                     .iter()
-                    .map(|(seq, pos, ch, ev)| IndexEntry {
+                    .map(|(seq, pos, ch, fp, ev)| IndexEntry {
                         seq: *seq,
                         pos: *pos,
                         event: ev,
                         content_hash: *ch,
-                        fingerprint: crate::index::id_fingerprint(&ev.stream, &ev.id),
+                        fingerprint: *fp,
                     })
                     .collect();
                 for (t, _, _) in group_ops(&entries) {
