@@ -13,7 +13,7 @@ use cli::{Cli, Command};
 use slaledger_ledger::chain::ChainHead;
 use slaledger_ledger::event::Event;
 use slaledger_ledger::input;
-use slaledger_ledger::store::{Ledger, LedgerOptions, OpenReport};
+use slaledger_ledger::store::{AppendError, Ledger, LedgerOptions, OpenReport};
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::verify;
 use std::io::{Read, Write};
@@ -63,9 +63,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
             let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
             print_open_report(&report);
-            let out = ledger
-                .append(drafts, expect, Instant::now())
-                .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
+            let out = match ledger.append(drafts, expect, Instant::now()) {
+                Ok(out) => out,
+                // The batch is durable; only the index lags (it catches up on open).
+                Err(e @ AppendError::AppendedButNotIndexed { .. }) => return Err(e.into()),
+                Err(e) => {
+                    return Err(anyhow::Error::new(e)
+                        .context(format!("rejected {} (nothing appended)", file.display())))
+                }
+            };
             println!(
                 "appended {} event(s), {} already present (same id and content: no-op); head {}",
                 out.appended.len(),

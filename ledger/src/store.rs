@@ -105,14 +105,15 @@ pub enum AppendError {
     /// A previous sync failed; the handle must be reopened.
     #[error("a previous write failed to sync; reopen the ledger before appending again")]
     Poisoned,
-    /// The index failed after the batch was made durable (the batch is
-    /// appended; the index catches up on next open).
-    #[error("batch appended durably up to {head}, but indexing failed: {source}; reopen to catch the index up")]
-    Index {
+    /// The batch is appended durably, but handing it to the indexer failed
+    /// (the index catches up from the log on the next open). Unlike every
+    /// other variant, the batch **was** appended.
+    #[error("batch appended durably up to {head}, but indexing failed: {reason}; reopen the ledger to catch the index up")]
+    AppendedButNotIndexed {
         /// The head after the batch.
         head: ChainHead,
-        /// Cause.
-        source: sled::Error,
+        /// Why indexing failed.
+        reason: String,
     },
     /// The ledger was opened without its index, which validation needs.
     #[error("this ledger handle was opened without its index; appends need it")]
@@ -711,7 +712,12 @@ impl Ledger {
                     .collect()
             }),
         };
-        self.indexer.submit(job).map_err(AppendError::IndexFailed)?;
+        self.indexer
+            .submit(job)
+            .map_err(|reason| AppendError::AppendedButNotIndexed {
+                head: self.head,
+                reason,
+            })?;
         Ok(outcome)
     }
 
