@@ -291,3 +291,22 @@ fn demo_runs_end_to_end() {
     assert!(text.contains("frame damaged"), "{text}");
     assert!(text.contains("tail truncation"), "{text}");
 }
+
+#[test]
+fn a_second_process_gets_a_clear_error_while_the_ledger_is_in_use() {
+    let tmp = tempfile::tempdir().unwrap();
+    init_example(tmp.path());
+    let opts = slaledger_ledger::store::LedgerOptions::default();
+    let (_held, _) = slaledger_ledger::store::Ledger::open(tmp.path(), opts).unwrap();
+    let start = std::time::Instant::now();
+    let o = run(tmp.path(), &["append", "-"], Some(REPORTED));
+    assert!(!o.status.success());
+    assert!(err(&o).contains("in use by another process"), "{}", err(&o));
+    assert!(
+        err(&o).contains(&format!("pid {}", std::process::id())),
+        "{}",
+        err(&o)
+    );
+    // An error, not a hang: well under the time a wait for the lock would take.
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+}
