@@ -481,7 +481,7 @@ impl Index {
                     read_u64(&k),
                     Position {
                         segment: read_u64(&v),
-                        offset: read_u64(&v[8..]),
+                        offset: read_u64(v.get(8..).unwrap_or_default()),
                     },
                 )
             }))
@@ -534,7 +534,7 @@ impl Index {
                 Ok(kv) => kv,
                 Err(e) => return Some(Err(e)),
             };
-            let bucket = k[..8].to_vec();
+            let bucket = k.get(..8).unwrap_or_default().to_vec();
             let mut list = Vec::new();
             let mut push = |k: &[u8], v: &[u8]| {
                 let first = tail_seq(k);
@@ -548,7 +548,7 @@ impl Index {
             };
             push(&k, &v);
             while let Some(Ok((k2, _))) = keys.peek() {
-                if k2[..8] != bucket[..] {
+                if k2.get(..8) != Some(&bucket[..]) {
                     break;
                 }
                 match keys.next() {
