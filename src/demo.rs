@@ -76,8 +76,8 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let out = ledger.append(drafts.clone(), Some(ledger.head()), now)?;
     println!(
         "appended {} events (seq {}..={}), head {}",
-        out.appended.len(),
-        out.appended[0].0,
+        out.appended.end - out.appended.start,
+        out.appended.start,
         out.head.seq,
         out.head
     );
@@ -87,7 +87,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let again = ledger.append(drafts, None, now)?;
     println!(
         "appended {}, already present {} (same id, same content); head unchanged: {}",
-        again.appended.len(),
+        again.appended.end - again.appended.start,
         again.duplicates.len(),
         again.head == kept_head
     );

@@ -74,7 +74,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             println!(
                 "appended {} event(s), {} already present (same id and content: no-op); head {}",
-                out.appended.len(),
+                out.appended.end - out.appended.start,
                 out.duplicates.len(),
                 out.head
             );

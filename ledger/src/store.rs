@@ -167,8 +167,9 @@ pub struct OpenReport {
 /// What an append did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendOutcome {
-    /// Events appended: (seq, event id).
-    pub appended: Vec<(u64, String)>,
+    /// Seqs of the events appended, in input order (duplicates skipped);
+    /// they are consecutive.
+    pub appended: std::ops::Range<u64>,
     /// Events already in the ledger with the same content: (event id, seq).
     pub duplicates: Vec<(String, u64)>,
     /// The head after the batch.
@@ -622,7 +623,7 @@ impl Ledger {
         let prepared = prepare(drafts, recorded_at)?;
         let plan = self.validate(ids, prepared, recorded_at)?;
         let mut outcome = AppendOutcome {
-            appended: Vec::new(),
+            appended: self.head.seq + 1..self.head.seq + 1,
             duplicates: plan.duplicates,
             head: self.head,
             recorded_at,
@@ -669,9 +670,7 @@ impl Ledger {
         self.last_recorded = recorded_at;
         outcome.head = self.head;
         let segment_first = self.active.first_seq;
-        for ((s, _, _), p) in offsets.iter().zip(&records) {
-            outcome.appended.push((*s, p.ev.id.clone()));
-        }
+        outcome.appended = outcome.appended.start..seq + 1;
         for p in &records {
             if let Some(o) = p.ev.event.opens() {
                 self.session_objects.insert((p.ev.stream.clone(), o));
