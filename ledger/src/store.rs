@@ -368,11 +368,6 @@ impl Ledger {
         Ok((ledger, report))
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The current head.
     pub fn head(&self) -> ChainHead {
         self.head
@@ -732,20 +727,6 @@ impl Ledger {
             log_dir.join(segment::segment_file_name(header.first_seq)),
         ));
         Ok(())
-    }
-
-    /// The rule-set content (canonical JSON) that opened `stream`.
-    pub fn stream_rule_set(&self, stream: &str) -> Result<Option<String>, ReadError> {
-        self.indexer
-            .wait(self.head.seq)
-            .map_err(ReadError::IndexFailed)?;
-        let Some(seq) = self.index.rule_set_seq(stream)? else {
-            return Ok(None);
-        };
-        match self.read(seq)?.event {
-            Event::RuleSetDefined(r) => Ok(Some(r.content)),
-            _ => Ok(None),
-        }
     }
 
     /// Finds an event by stream and id through the id table: its seq and

@@ -111,84 +111,71 @@ fn each_kind_of_bad_input_names_line_field_and_reason_and_appends_nothing() {
     let d = tmp.path();
     assert!(run(d, &["append", "-"], Some(REPORTED)).status.success());
 
-    let e = rejected(d, &format!("{RESOLVED}\n{{\"id\": oops"));
-    assert!(e.contains("line 2") && e.contains("malformed JSON"), "{e}");
-
-    let e = rejected(
-        d,
-        &RESOLVED.replace("incident_resolved", "incident_vanished"),
-    );
-    assert!(
-        e.contains("line 1") && e.contains("field `kind`") && e.contains("unknown event kind"),
-        "{e}"
-    );
-
-    let e = rejected(d, &RESOLVED.replace(",\"method\":\"remedy\"", ""));
-    assert!(
-        e.contains("line 1") && e.contains("missing field `method`"),
-        "{e}"
-    );
-
-    let e = rejected(
-        d,
-        &RESOLVED.replace("\"method\"", "\"mood\":\"calm\",\"method\""),
-    );
-    assert!(e.contains("unknown field `mood`"), "{e}");
-
-    let e = rejected(
-        d,
-        &RESOLVED
-            .replace("\"note\"", "")
-            .replace("\"kind\"", "\"colour\":\"red\",\"kind\""),
-    );
-    assert!(
-        e.contains("field `colour`") && e.contains("unknown field"),
-        "{e}"
-    );
-
-    let e = rejected(d, &RESOLVED.replace("11:00:00+02:00", "11:00:00"));
-    assert!(
-        e.contains("field `data.resolved_at`") && e.contains("RFC 3339"),
-        "{e}"
-    );
-
-    let e = rejected(
-        d,
-        &RESOLVED.replace("11:00:00+02:00", "11:00:00.0001+02:00"),
-    );
-    assert!(e.contains("finer than milliseconds"), "{e}");
-
-    let e = rejected(
-        d,
-        &format!(
-            "{RESOLVED}\n{}",
-            RESOLVED.replace("INC-1", "INC-404").replace("i1/", "i404/")
+    let other_incident = RESOLVED.replace("INC-1", "INC-404").replace("i1/", "i404/");
+    // (what is wrong, the batch, what the error must name)
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "malformed JSON",
+            format!("{RESOLVED}\n{{\"id\": oops"),
+            &["line 2", "malformed JSON"],
         ),
-    );
-    assert!(
-        e.contains("line 2")
-            && e.contains("data.incident_id")
-            && e.contains("unknown incident `INC-404`"),
-        "{e}"
-    );
-
-    let e = rejected(d, &REPORTED.replace("login fails", "something else"));
-    assert!(e.contains("field `id`") && e.contains("id conflict"), "{e}");
-
-    let e = rejected(
-        d,
-        &RESOLVED.replace("\"party\":\"supplier\"", "\"party\":\"customer\""),
-    );
-    assert!(
-        e.contains("actor.party") && e.contains("may not record incident_resolved"),
-        "{e}"
-    );
-
-    let e = rejected(d, &RESOLVED.replace("2025-06-02T11:00", "2099-06-02T11:00"));
-    assert!(
-        e.contains("field `occurred_at`") && e.contains("clock tolerance"),
-        "{e}"
-    );
+        (
+            "unknown kind",
+            RESOLVED.replace("incident_resolved", "incident_vanished"),
+            &["line 1", "field `kind`", "unknown event kind"],
+        ),
+        (
+            "missing field",
+            RESOLVED.replace(",\"method\":\"remedy\"", ""),
+            &["line 1", "missing field `method`"],
+        ),
+        (
+            "unknown data field",
+            RESOLVED.replace("\"method\"", "\"mood\":\"calm\",\"method\""),
+            &["unknown field `mood`"],
+        ),
+        (
+            "unknown envelope field",
+            RESOLVED.replace("\"kind\"", "\"colour\":\"red\",\"kind\""),
+            &["field `colour`", "unknown field"],
+        ),
+        (
+            "time without offset",
+            RESOLVED.replace("11:00:00+02:00", "11:00:00"),
+            &["field `data.resolved_at`", "RFC 3339"],
+        ),
+        (
+            "sub-millisecond time",
+            RESOLVED.replace("11:00:00+02:00", "11:00:00.0001+02:00"),
+            &["finer than milliseconds"],
+        ),
+        (
+            "unknown incident",
+            format!("{RESOLVED}\n{other_incident}"),
+            &["line 2", "data.incident_id", "unknown incident `INC-404`"],
+        ),
+        (
+            "id conflict",
+            REPORTED.replace("login fails", "something else"),
+            &["field `id`", "id conflict"],
+        ),
+        (
+            "no permission",
+            RESOLVED.replace("\"party\":\"supplier\"", "\"party\":\"customer\""),
+            &["actor.party", "may not record incident_resolved"],
+        ),
+        (
+            "beyond clock tolerance",
+            RESOLVED.replace("2025-06-02T11:00", "2099-06-02T11:00"),
+            &["field `occurred_at`", "clock tolerance"],
+        ),
+    ];
+    for (what, batch, expected) in cases {
+        let e = rejected(d, &batch);
+        for needle in expected {
+            assert!(e.contains(needle), "{what}: `{needle}` not in: {e}");
+        }
+    }
 
     let o = run(
         d,
