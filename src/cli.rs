@@ -102,6 +102,9 @@ pub struct BenchArgs {
     /// Directory for the scratch ledgers (default: a temporary directory).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Batch sizes to measure (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = [1u64, 100, 1000, 10_000])]
+    pub batches: Vec<u64>,
 }
 
 /// A validated `log` query.
