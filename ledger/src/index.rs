@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// Index layout version; a mismatch triggers a rebuild.
-pub const INDEX_VERSION: u64 = 3;
+pub const INDEX_VERSION: u64 = 4;
 
 /// Most records in one index group.
 pub const GROUP: u64 = 4096;
@@ -43,8 +43,8 @@ pub const POS_EVERY: u64 = 64;
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// Bytes per record in an `ids` value: fingerprint, seq offset, hash prefix.
-const ID_REC: usize = 18;
+/// Bytes per record in an `ids` value: fingerprint, seq offset.
+const ID_REC: usize = 10;
 
 /// Result type of index operations (sled's), re-exported so callers need not
 /// depend on sled.
@@ -73,20 +73,27 @@ pub struct IndexEntry<'a> {
     pub pos: Position,
     /// The event.
     pub event: &'a StoredEvent,
-    /// Its idempotency content hash.
-    pub content_hash: [u8; 32],
     /// Its id fingerprint ([`id_fingerprint`]), computed once by the caller.
     pub fingerprint: u64,
 }
 
-/// The 64-bit fingerprint of an event id within its stream.
+/// The 64-bit fingerprint of an event id within its stream: FNV-1a over
+/// `stream`, a zero byte and `id`.
+///
+/// A fingerprint only narrows the search: every match is confirmed by
+/// reading the record, so collisions (accidental or crafted) cost a read,
+/// never a wrong answer. FNV-1a is fixed by its definition, unlike std's
+/// hasher, which may change between Rust releases; the fingerprints are
+/// stored in the index.
 pub fn id_fingerprint(stream: &str, id: &str) -> u64 {
-    let mut h = blake3::Hasher::new();
-    h.update(b"slaledger/id/v1\0");
-    h.update(stream.as_bytes());
-    h.update(&[0]);
-    h.update(id.as_bytes());
-    u64::from_le_bytes(h.finalize().as_bytes()[..8].try_into().unwrap_or_default())
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for b in stream.bytes().chain([0]).chain(id.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h
 }
 
 fn key2(a: &str, b: &[u8]) -> Vec<u8> {
@@ -199,7 +206,6 @@ pub fn group_ops(group: &[IndexEntry<'_>]) -> Vec<(TreeId, Vec<u8>, Vec<u8>)> {
         let ob = off.to_le_bytes();
         ids.extend_from_slice(&e.fingerprint.to_le_bytes());
         ids.extend_from_slice(&ob);
-        ids.extend_from_slice(&e.content_hash[..8]);
         streams
             .entry(&e.event.stream)
             .or_default()
@@ -373,8 +379,18 @@ impl Index {
 
     /// Checks that the index holds exactly what [`Index::index_group`]
     /// writes for this group. `Ok(Err(why))` names the first difference.
-    pub fn check_group(&self, group: &[IndexEntry<'_>]) -> sled::Result<Result<(), String>> {
-        for (t, k, v) in group_ops(group) {
+    /// `tally` counts the group's keys per tree, for the caller's comparison
+    /// with [`Index::key_counts`].
+    pub fn check_group(
+        &self,
+        group: &[IndexEntry<'_>],
+        tally: &mut [usize; 5],
+    ) -> sled::Result<Result<(), String>> {
+        let ops = group_ops(group);
+        for (t, _, _) in &ops {
+            tally[*t as usize] += 1;
+        }
+        for (t, k, v) in ops {
             match self.tree(t).get(&k)? {
                 Some(found) if found.as_ref() == v.as_slice() => {}
                 Some(_) => {
@@ -427,7 +443,7 @@ impl Index {
         self.db.flush().map(|_| ())
     }
 
-    /// Loads the id table (fingerprint → seq, content-hash prefix).
+    /// Loads the id table (fingerprint → seq).
     pub fn load_ids(&self) -> sled::Result<IdTable> {
         let mut t = IdTable::default();
         for r in self.ids.iter() {
@@ -436,8 +452,7 @@ impl Index {
             for rec in v.chunks_exact(ID_REC) {
                 let fp = u64::from_le_bytes(rec[..8].try_into().unwrap_or_default());
                 let seq = first + u16::from_le_bytes([rec[8], rec[9]]) as u64;
-                let hp = u64::from_le_bytes(rec[10..18].try_into().unwrap_or_default());
-                t.insert(fp, seq, hp);
+                t.insert(fp, seq);
             }
         }
         Ok(t)
@@ -583,34 +598,65 @@ fn object_key(stream: &str, family: ObjectFamily, id: &str) -> Vec<u8> {
     k
 }
 
-/// In-memory idempotency table: id fingerprint → (seq, first 8 bytes of the
-/// content hash). A fingerprint match with the same content-hash prefix is the
-/// same event (the content hash covers stream and id); any other match is
-/// settled by reading the record. Lookups only: its iteration order never
-/// reaches an output.
+/// In-memory idempotency table: id fingerprint → seq. Every match is only a
+/// candidate, settled by reading the record; most appends carry new ids and
+/// never read. Lookups only: its iteration order never reaches an output.
 #[derive(Debug, Default, Clone)]
 pub struct IdTable {
-    main: HashMap<u64, (u64, u64)>,
-    overflow: Vec<(u64, u64, u64)>,
+    main: HashMap<u64, u64, FingerprintHasher>,
+    /// Further seqs of fingerprints already in `main` (collisions), by
+    /// fingerprint.
+    overflow: HashMap<u64, Vec<u64>, FingerprintHasher>,
+}
+
+/// Hasher for maps keyed by [`id_fingerprint`]s: the key is already a hash,
+/// so one multiply-xorshift round (the finaliser of splitmix64) spreads it
+/// over the table instead of SipHash's full rounds.
+pub type FingerprintHasher = std::hash::BuildHasherDefault<FingerprintMix>;
+
+/// See [`FingerprintHasher`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct FingerprintMix(u64);
+
+impl std::hash::Hasher for FingerprintMix {
+    fn finish(&self) -> u64 {
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed here; fold anything else in FNV style.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
 }
 
 impl IdTable {
     /// Adds an entry.
-    pub fn insert(&mut self, fp: u64, seq: u64, hash_prefix: u64) {
-        if let Some(prev) = self.main.insert(fp, (seq, hash_prefix)) {
+    pub fn insert(&mut self, fp: u64, seq: u64) {
+        if let Some(prev) = self.main.insert(fp, seq) {
             // Keep both: a fingerprint collision between two ids.
-            self.overflow.push((fp, prev.0, prev.1));
+            self.overflow.entry(fp).or_default().push(prev);
         }
     }
 
-    /// Every (seq, hash prefix) with this fingerprint.
-    pub fn candidates(&self, fp: u64) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.main.get(&fp).copied().into_iter().chain(
-            self.overflow
-                .iter()
-                .filter(move |o| o.0 == fp)
-                .map(|o| (o.1, o.2)),
-        )
+    /// Every seq with this fingerprint, newest first.
+    pub fn candidates(&self, fp: u64) -> impl Iterator<Item = u64> + '_ {
+        let first = self.main.get(&fp).copied();
+        let more = match first {
+            Some(_) if !self.overflow.is_empty() => self.overflow.get(&fp),
+            _ => None,
+        };
+        first
+            .into_iter()
+            .chain(more.into_iter().flat_map(|v| v.iter().rev().copied()))
     }
 
     /// Reserves room for `n` more entries.
@@ -620,7 +666,7 @@ impl IdTable {
 
     /// Number of entries.
     pub fn len(&self) -> usize {
-        self.main.len() + self.overflow.len()
+        self.main.len() + self.overflow.values().map(Vec::len).sum::<usize>()
     }
 
     /// True when empty.
@@ -629,7 +675,29 @@ impl IdTable {
     }
 }
 
-/// First 8 bytes of a content hash, as stored in the [`IdTable`].
-pub fn hash_prefix(h: &[u8; 32]) -> u64 {
-    u64::from_le_bytes(h[..8].try_into().unwrap_or_default())
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_table_keeps_every_seq_of_a_colliding_fingerprint() {
+        let mut t = IdTable::default();
+        t.insert(7, 10);
+        t.insert(8, 11);
+        t.insert(7, 12);
+        t.insert(7, 13);
+        assert_eq!(t.candidates(7).collect::<Vec<_>>(), vec![13, 12, 10]);
+        assert_eq!(t.candidates(8).collect::<Vec<_>>(), vec![11]);
+        assert_eq!(t.candidates(9).count(), 0);
+        assert_eq!(t.len(), 4);
+    }
+
+    #[test]
+    fn id_fingerprint_is_fnv1a_of_stream_zero_id() {
+        // Fixed by the FNV-1a definition (checked with an independent
+        // implementation), so fingerprints stored in an index never change.
+        assert_eq!(id_fingerprint("a", "b"), 0xe5d2_9919_0426_66b2);
+        assert_ne!(id_fingerprint("s", "x"), id_fingerprint("t", "x"));
+        assert_ne!(id_fingerprint("a", "b"), id_fingerprint("a\0b", ""));
+    }
 }

@@ -6,9 +6,9 @@
 //! ledger, writes it with one fdatasync and only then indexes it.
 
 use crate::chain::{self, ChainHead};
-use crate::encoding::{self, content_hash, RecordError};
+use crate::encoding::{self, RecordError};
 use crate::event::{Event, StoredEvent};
-use crate::index::{hash_prefix, id_fingerprint, IdTable, Index, IndexEntry};
+use crate::index::{id_fingerprint, FingerprintHasher, IdTable, Index, IndexEntry};
 use crate::indexer::{Indexer, Job};
 use crate::input::Draft;
 use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
@@ -422,7 +422,7 @@ impl Ledger {
             return Ok(0);
         }
         let mut n = 0u64;
-        let mut chunk: Vec<(u64, Position, StoredEvent, [u8; 32])> = Vec::new();
+        let mut chunk: Vec<(u64, Position, StoredEvent)> = Vec::new();
         let mut last = ChainHead::empty();
         for item in self.frames_from(from) {
             let (pos, frame) = item.map_err(|e| OpenError::Corrupt {
@@ -438,12 +438,11 @@ impl Ledger {
                     seq: frame.seq,
                     source,
                 })?;
-            let h = encoding::content_hash_of_record(&frame.record, &ev);
             last = ChainHead {
                 seq: frame.seq,
                 hash: frame.hash,
             };
-            chunk.push((frame.seq, pos, ev, h));
+            chunk.push((frame.seq, pos, ev));
             // Groups end at a batch end or after GROUP records, exactly as
             // at append time, so the index is the same either way.
             if frame.flags & segment::FLAG_BATCH_END != 0
@@ -458,7 +457,7 @@ impl Ledger {
 
     fn flush_chunk(
         &self,
-        chunk: &mut Vec<(u64, Position, StoredEvent, [u8; 32])>,
+        chunk: &mut Vec<(u64, Position, StoredEvent)>,
         head: ChainHead,
     ) -> Result<u64, OpenError> {
         if chunk.is_empty() {
@@ -466,11 +465,10 @@ impl Ledger {
         }
         let entries: Vec<IndexEntry<'_>> = chunk
             .iter()
-            .map(|(seq, pos, ev, h)| IndexEntry {
+            .map(|(seq, pos, ev)| IndexEntry {
                 seq: *seq,
                 pos: *pos,
                 event: ev,
-                content_hash: *h,
                 fingerprint: id_fingerprint(&ev.stream, &ev.id),
             })
             .collect();
@@ -503,16 +501,8 @@ impl Ledger {
         if let Some((cseq, pos)) = self.index.checkpoint(seq)? {
             if seq - cseq < crate::index::POS_EVERY {
                 if let Some((_, path)) = self.segments.iter().find(|(f, _)| *f == pos.segment) {
-                    let f = File::open(path)?;
-                    let mut off = pos.offset;
-                    for _ in cseq..=seq {
-                        match segment::read_frame_at(&f, off)? {
-                            Ok(frame) if frame.seq == seq => return Ok(frame),
-                            Ok(frame) => {
-                                off += (segment::FRAME_OVERHEAD + frame.record.len()) as u64
-                            }
-                            Err(_) => break,
-                        }
+                    if let Some(frame) = frame_near(path, pos.offset, (seq - cseq) as usize, seq)? {
+                        return Ok(frame);
                     }
                 }
             }
@@ -678,7 +668,7 @@ impl Ledger {
         if let Some(ids) = self.ids.as_mut() {
             ids.reserve(records.len());
             for ((s, _, _), p) in offsets.iter().zip(&records) {
-                ids.insert(p.fp, *s, hash_prefix(&p.hash));
+                ids.insert(p.fp, *s);
             }
         }
         // Index in the background; the batch is already acknowledged by the log.
@@ -697,7 +687,6 @@ impl Ledger {
                             offset: base + off,
                         },
                         event: &p.ev,
-                        content_hash: p.hash,
                         fingerprint: p.fp,
                     })
                     .collect();
@@ -730,25 +719,25 @@ impl Ledger {
     }
 
     /// Finds an event by stream and id through the id table: its seq and
-    /// content hash. `hint` is the content hash the caller expects; a
-    /// fingerprint match with the same hash prefix is accepted without
-    /// reading the record (the content hash covers stream and id).
+    /// content hash. Each fingerprint match is confirmed by reading the
+    /// record, so a collision costs a read, never a wrong answer.
     fn find_id(
         &self,
         ids: &IdTable,
+        fp: u64,
         stream: &str,
         id: &str,
-        hint: Option<&[u8; 32]>,
     ) -> Result<Option<(u64, [u8; 32])>, ReadError> {
-        for (seq, prefix) in ids.candidates(id_fingerprint(stream, id)) {
-            if let Some(h) = hint {
-                if hash_prefix(h) == prefix {
-                    return Ok(Some((seq, *h)));
-                }
-            }
-            let ev = self.read(seq)?;
-            if ev.stream == stream && ev.id == id {
-                return Ok(Some((seq, content_hash(&ev))));
+        for seq in ids.candidates(fp) {
+            let frame = self.frame(seq)?;
+            // The id and stream lead the record: no full decode needed.
+            if encoding::id_and_stream(&frame.record) == Some((id, stream)) {
+                let hash =
+                    encoding::content_hash_of_bytes(&frame.record).ok_or(ReadError::Damaged {
+                        seq,
+                        reason: "record too short for its id and stream".into(),
+                    })?;
+                return Ok(Some((seq, hash)));
             }
         }
         Ok(None)
@@ -764,7 +753,7 @@ impl Ledger {
             self.ids = Some(self.index.load_ids()?);
         }
         match &self.ids {
-            Some(ids) => self.find_id(ids, stream, id, None),
+            Some(ids) => self.find_id(ids, id_fingerprint(stream, id), stream, id),
             None => Ok(None),
         }
     }
@@ -782,8 +771,8 @@ impl Ledger {
         // Objects and streams opened earlier in this batch.
         let mut opened: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
         let mut new_streams: BTreeMap<String, i64> = BTreeMap::new();
-        let mut batch_ids: std::collections::HashMap<u64, usize> =
-            std::collections::HashMap::with_capacity(prepared.len());
+        let mut batch_ids: std::collections::HashMap<u64, usize, FingerprintHasher> =
+            std::collections::HashMap::with_capacity_and_hasher(prepared.len(), Default::default());
         let mut known_streams: BTreeMap<String, bool> = BTreeMap::new();
         let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
         let settled: BTreeSet<(String, String)> = prepared
@@ -803,7 +792,7 @@ impl Ledger {
             };
             // Idempotency first: an exact re-append is a no-op even if the
             // ledger has moved on since.
-            let (h, fp) = (d.hash, d.fp);
+            let fp = d.fp;
             let earlier = match batch_ids.get(&fp) {
                 Some(&i)
                     if plan.accepted[i].ev.stream == ev.stream
@@ -819,14 +808,17 @@ impl Ledger {
                 None => None,
             };
             if let Some(i) = earlier {
-                if plan.accepted[i].hash == h {
+                let a = &plan.accepted[i];
+                if encoding::content_hash_of_record(&a.record, &a.ev)
+                    == encoding::content_hash_of_record(&d.record, ev)
+                {
                     continue;
                 }
                 let prev_line = plan.accepted[i].line;
                 return Err(invalid("id", format!("id conflict: line {prev_line} of this batch uses the same id with different content")));
             }
-            if let Some((seq, stored)) = self.find_id(ids, &ev.stream, &ev.id, Some(&h))? {
-                if stored == h {
+            if let Some((seq, stored)) = self.find_id(ids, fp, &ev.stream, &ev.id)? {
+                if stored == encoding::content_hash_of_record(&d.record, ev) {
                     plan.duplicates.push((ev.id.clone(), seq));
                     continue;
                 }
@@ -1008,7 +1000,12 @@ impl Ledger {
         plan: &Plan,
         invalid: &dyn Fn(&str, String) -> AppendError,
     ) -> Result<(), AppendError> {
-        let target = match self.find_id(ids, &ev.stream, &c.corrects, None)? {
+        let target = match self.find_id(
+            ids,
+            id_fingerprint(&ev.stream, &c.corrects),
+            &ev.stream,
+            &c.corrects,
+        )? {
             Some((seq, _)) => self.read(seq)?,
             None => match plan
                 .accepted
@@ -1071,12 +1068,11 @@ struct Prepared {
     line: usize,
     ev: StoredEvent,
     record: Vec<u8>,
-    hash: [u8; 32],
     fp: u64,
 }
 
-/// Stamps `recorded_at` and computes each event's record bytes, content hash
-/// and id fingerprint: pure per-event work, spread over two threads for
+/// Stamps `recorded_at` and computes each event's record bytes and id
+/// fingerprint: pure per-event work, spread over two threads for
 /// large batches (the machine kind has two cores).
 fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>, AppendError> {
     fn one(d: Draft) -> Result<Prepared, AppendError> {
@@ -1086,13 +1082,11 @@ fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>
             field: "line".into(),
             reason: e.to_string(),
         })?;
-        let hash = encoding::content_hash_of_record(&record, &d.event);
         let fp = id_fingerprint(&d.event.stream, &d.event.id);
         Ok(Prepared {
             line: d.line,
             ev: d.event,
             record,
-            hash,
             fp,
         })
     }
@@ -1162,6 +1156,46 @@ fn last_record_time(path: &Path, seq: u64) -> Result<Instant, ReadError> {
             seq,
             reason: e.to_string(),
         })
+}
+
+/// The frame `skip` frames after the one at `offset` in the segment at
+/// `path`, if it has seq `seq`: one read of the span a checkpoint covers
+/// (a checkpoint every [`crate::index::POS_EVERY`] records), walking the
+/// frame lengths in memory; `None` if the frames there do not lead to it.
+fn frame_near(path: &Path, offset: u64, skip: usize, seq: u64) -> Result<Option<Frame>, ReadError> {
+    use std::os::unix::fs::FileExt;
+    const SPAN: usize = 64 * 1024;
+    let f = File::open(path)?;
+    let mut buf = vec![0u8; SPAN];
+    let mut got = 0;
+    while got < SPAN {
+        match f.read_at(&mut buf[got..], offset + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    buf.truncate(got);
+    let mut off = 0usize;
+    for i in 0..=skip {
+        let Some(len) = buf.get(off..off + 4) else {
+            break;
+        };
+        let len = u32::from_le_bytes(len.try_into().unwrap_or_default()) as usize;
+        let total = segment::FRAME_OVERHEAD.saturating_add(len);
+        if i < skip {
+            off = off.saturating_add(total);
+            continue;
+        }
+        let frame = match buf.get(off..off.saturating_add(total)) {
+            Some(bytes) => segment::parse_frame(bytes).map(|(f, _)| f),
+            // A large record runs past the span: read it on its own.
+            None => segment::read_frame_at(&f, offset + off as u64)?,
+        };
+        return Ok(frame.ok().filter(|fr| fr.seq == seq));
+    }
+    Ok(None)
 }
 
 fn quarantine(dir: &Path, seg: &Path, offset: u64, bytes: &[u8]) -> io::Result<PathBuf> {

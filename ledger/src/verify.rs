@@ -7,7 +7,7 @@
 
 use crate::chain::{self, ChainHead};
 use crate::encoding;
-use crate::index::{group_ops, Index, IndexEntry, GROUP};
+use crate::index::{Index, IndexEntry, GROUP};
 use crate::segment::{self, BadFrame, Position, SegmentHeader, FLAG_BATCH_END, HEADER_LEN};
 use crate::store::{lock_dir, OpenError};
 use std::fmt;
@@ -279,13 +279,6 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                         frame_off,
                         rec_start: frame_off as usize + 13,
                         rec_len: frame.record.len(),
-                        content_hash: (index.is_some() && frame.seq <= through)
-                            .then(|| encoding::content_hash_of_bytes(frame.record))
-                            .flatten(),
-                        fingerprint: (index.is_some() && frame.seq <= through)
-                            .then(|| encoding::id_and_stream(frame.record))
-                            .flatten()
-                            .map(|(id, stream)| crate::index::id_fingerprint(stream, id)),
                     });
                     if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
                         break 'segments;
@@ -373,10 +366,6 @@ struct Meta {
     frame_off: u64,
     rec_start: usize,
     rec_len: usize,
-    /// Computed on the chain thread to balance the two threads' work.
-    content_hash: Option<[u8; 32]>,
-    /// The id fingerprint, likewise.
-    fingerprint: Option<u64>,
 }
 
 /// Frames of one segment, passed to the decoding thread.
@@ -397,7 +386,7 @@ fn check_records(
     through: u64,
 ) -> Checked {
     let mut tally = [0usize; 5];
-    let mut group: Vec<(u64, Position, [u8; 32], u64, crate::event::StoredEvent)> = Vec::new();
+    let mut group: Vec<(u64, Position, crate::event::StoredEvent)> = Vec::new();
     let mut index_problem: Option<Problem> = None;
     for chunk in rx {
         for m in &chunk.frames {
@@ -424,28 +413,18 @@ fn check_records(
                 segment: chunk.segment,
                 offset: m.frame_off,
             };
-            let ch = m
-                .content_hash
-                .unwrap_or_else(|| encoding::content_hash_of_record(rec, &ev));
-            let fp = m
-                .fingerprint
-                .unwrap_or_else(|| crate::index::id_fingerprint(&ev.stream, &ev.id));
-            group.push((m.seq, pos, ch, fp, ev));
+            group.push((m.seq, pos, ev));
             if m.flags & FLAG_BATCH_END != 0 || group.len() as u64 >= GROUP {
                 let entries: Vec<IndexEntry<'_>> = group
                     .iter()
-                    .map(|(seq, pos, ch, fp, ev)| IndexEntry {
+                    .map(|(seq, pos, ev)| IndexEntry {
                         seq: *seq,
                         pos: *pos,
                         event: ev,
-                        content_hash: *ch,
-                        fingerprint: *fp,
+                        fingerprint: crate::index::id_fingerprint(&ev.stream, &ev.id),
                     })
                     .collect();
-                for (t, _, _) in group_ops(&entries) {
-                    tally[t as usize] += 1;
-                }
-                if let Err(why) = index.check_group(&entries)? {
+                if let Err(why) = index.check_group(&entries, &mut tally)? {
                     index_problem = Some(Problem {
                         kind: ProblemKind::IndexMismatch,
                         seq: Some(group[0].0),
