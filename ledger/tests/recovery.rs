@@ -184,6 +184,33 @@ fn re_appending_the_same_batch_appends_nothing_and_says_so() {
 }
 
 #[test]
+fn re_appending_in_a_later_process_and_later_time_is_still_a_no_op() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[]);
+    let many: Vec<_> = (1..=300).map(fee).collect();
+    let first = l.append(many.clone(), None, now()).unwrap();
+    drop(l);
+    // A new process loads the id table from the index; the ledger clock has
+    // moved on, which must not change the content hash.
+    let (mut l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    let later = now().saturating_add_millis(3_600_000);
+    let again = l.append(many, None, later).unwrap();
+    assert!(again.appended.is_empty());
+    assert_eq!(again.duplicates.len(), 300);
+    assert_eq!(
+        again.duplicates[299],
+        ("fee-300".to_owned(), first.appended.end - 1)
+    );
+    // A changed event under a recorded id is still refused.
+    let mut changed = fee(150);
+    if let slaledger_ledger::event::Event::FeeRecorded(f) = &mut changed.event.event {
+        f.amount_ore += 1;
+    }
+    let err = l.append(vec![changed], None, later).unwrap_err();
+    assert!(err.to_string().contains("id conflict"), "{err}");
+}
+
+#[test]
 fn a_batch_with_one_bad_event_appends_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let mut l = ledger_with(tmp.path(), &[1]);
