@@ -229,12 +229,6 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         raw_events: vcount as u64,
     });
 
-    if let Some((again, resecs)) = redo {
-        println!(
-            "re-append of {again} recorded events (all duplicates, batch {verify_batch}): {resecs:.3} s, {:.0} events/s",
-            again as f64 / resecs
-        );
-    }
     println!(
         "slaledger bench: {n} probe-sample events, mean record {avg:.0} bytes (+{} bytes framing)",
         slaledger_ledger::segment::FRAME_OVERHEAD
@@ -253,6 +247,12 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             r.raw_what,
             raw,
             100.0 * eps / raw
+        );
+    }
+    if let Some((again, resecs)) = redo {
+        println!(
+            "re-append of {again} recorded events (all duplicates, batch {verify_batch}): {resecs:.3} s, {:.0} events/s",
+            again as f64 / resecs
         );
     }
     Ok(())
