@@ -16,6 +16,8 @@
 //! that the storage layer can feed without the projection knowing about sled.
 #![deny(missing_docs)]
 
+pub mod calendar;
+
 use slaledger_ledger::event::StoredEvent;
 
 /// A deterministic fold over ledger events in ledger order.
