@@ -69,7 +69,11 @@ fn sample(i: u64, base: i64) -> Draft {
 }
 
 fn rule_set(now: Instant) -> Result<Draft> {
-    let text = format!("stream = \"{STREAM}\"\nrule_set_id = \"bench\"\neffective_from = \"2025-01\"\nclock_tolerance_minutes = 100000000\n");
+    let text = format!(
+        "stream = \"{STREAM}\"\nrule_set_id = \"bench\"\neffective_from = \"2025-01\"\n\
+         annex = \"bilag6\"\nclock_tolerance_minutes = 100000000\n\
+         [goals.not_performed]\npoints_per_item = \"1.0\"\n"
+    );
     let a = Actor {
         party: Party::Customer,
         identity: "bench".into(),

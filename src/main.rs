@@ -61,6 +61,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let text = read_input(&file)?;
             let drafts = input::parse_jsonl(&text)
                 .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
+            rules::check_rule_set_events(&drafts)
+                .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
             let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
             print_open_report(&report);
             let out = match ledger.append(drafts, expect, Instant::now()) {

@@ -1,13 +1,14 @@
 //! Reading a rule-set file into the `rule_set_defined` event that opens a
-//! stream. Issue 2 checks only the envelope keys every rule set needs; the
-//! typed rule set with every policy arrives with the rules engine (issue 3).
+//! stream, and checking rule-set contents that arrive in appended events.
+//! The rules themselves are `slaledger_projections::ruleset`; format in
+//! `docs/RULES.md`.
 
 use anyhow::{bail, Context, Result};
 use slaledger_ledger::event::{Actor, Event, RuleSetDefined, StoredEvent, SCHEMA_VERSION};
 use slaledger_ledger::input::Draft;
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::DocHash;
-use slaledger_ledger::vocab::Month;
+use slaledger_projections::ruleset::RuleSet;
 use std::path::Path;
 
 /// Builds the draft `rule_set_defined` event for a rule-set file. The
@@ -20,21 +21,10 @@ pub fn rule_set_draft(text: &str, path: &Path, actor: Actor, now: Instant) -> Re
         let t: toml::Value = toml::from_str(text).context("not valid TOML")?;
         serde_json::to_value(t).context("TOML value without a JSON form")?
     };
-    let obj = value.as_object().context("a rule set is a table of keys")?;
-    let get = |k: &str| -> Result<String> {
-        match obj.get(k) {
-            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-            Some(_) => bail!("key `{k}`: must be a non-empty string"),
-            None => bail!("key `{k}`: missing"),
-        }
-    };
-    let stream = get("stream")?;
-    let rule_set_id = get("rule_set_id")?;
-    let eff = get("effective_from")?;
-    let effective_from = Month::parse(&eff)
-        .with_context(|| format!("key `effective_from`: `{eff}` is not a month YYYY-MM"))?;
     // serde_json's map is ordered by key, so this is the canonical form.
     let content = serde_json::to_string(&value)?;
+    let rs = RuleSet::from_json(&content)?;
+    let (stream, rule_set_id, effective_from) = (rs.stream, rs.rule_set_id, rs.effective_from);
     let content_hash = DocHash(*blake3::hash(content.as_bytes()).as_bytes());
     Ok(Draft {
         line: 1,
@@ -59,4 +49,33 @@ pub fn rule_set_draft(text: &str, path: &Path, actor: Actor, now: Instant) -> Re
             })),
         },
     })
+}
+
+/// Checks the content of every `rule_set_defined` / `rule_set_amended` in a
+/// batch (SPEC §10: a bad rule set is rejected when recorded, naming the
+/// key); errors name the line and event id.
+pub fn check_rule_set_events(drafts: &[Draft]) -> Result<()> {
+    for d in drafts {
+        let content = match &d.event.event {
+            Event::RuleSetDefined(r) => &r.content,
+            Event::RuleSetAmended(r) => &r.content,
+            _ => continue,
+        };
+        let at = || {
+            format!(
+                "line {}: event `{}`: field `data.content`",
+                d.line, d.event.id
+            )
+        };
+        let rs = RuleSet::from_json(content).with_context(at)?;
+        if rs.stream != d.event.stream {
+            bail!(
+                "{}: the rule set names stream `{}` but the event is in stream `{}`",
+                at(),
+                rs.stream,
+                d.event.stream
+            );
+        }
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod calendar;
+pub mod ruleset;
 
 use slaledger_ledger::event::StoredEvent;
 

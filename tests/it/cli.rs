@@ -202,36 +202,87 @@ fn each_kind_of_bad_input_names_line_field_and_reason_and_appends_nothing() {
 #[test]
 fn bad_rule_sets_are_rejected_at_init_naming_the_key() {
     let tmp = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(root().join("examples/bilag6/rules.toml")).unwrap();
     let rules = tmp.path().join("r.toml");
-    std::fs::write(
-        &rules,
-        "stream = \"s\"\nrule_set_id = \"r\"\neffective_from = \"2025-13\"\n",
-    )
-    .unwrap();
-    let o = run(
-        &tmp.path().join("l"),
-        &["init", "--rules", rules.to_str().unwrap()],
-        None,
-    );
+    let ledger = tmp.path().join("l");
+    for (what, from, to, key) in [
+        (
+            "unknown policy",
+            "clock = \"wall_after_start\"",
+            "clock = \"wall_after_start\"\nspeed = \"fast\"",
+            "key `policies.speed`: unknown policy",
+        ),
+        (
+            "unknown policy value",
+            "attribution = \"stop_month\"",
+            "attribution = \"first_month\"",
+            "key `policies.attribution`",
+        ),
+        (
+            "missing target",
+            "cat3_arbejdsdage = 5\n",
+            "",
+            "key `goals.kpi2.cat3_arbejdsdage`: missing",
+        ),
+        (
+            "negative fee",
+            "monthly_cap_percent = 50",
+            "monthly_cap_percent = -50",
+            "key `fee.monthly_cap_percent`: -50 is negative",
+        ),
+        (
+            "overlapping opening hours",
+            "tue = [[\"08:00\", \"16:00\"]]",
+            "tue = [[\"08:00\", \"12:00\"], [\"11:00\", \"16:00\"]]",
+            "key `opening_hours.service_desk.tue`: ranges 08:00-12:00 and 11:00-16:00 overlap",
+        ),
+        (
+            "bad month",
+            "effective_from = \"2025-01\"",
+            "effective_from = \"2025-13\"",
+            "key `effective_from`",
+        ),
+        (
+            "missing stream",
+            "stream = \"bilag6-example\"\n",
+            "",
+            "key `stream`: missing",
+        ),
+    ] {
+        assert!(example.contains(from), "{what}: example lacks {from:?}");
+        std::fs::write(&rules, example.replacen(from, to, 1)).unwrap();
+        let o = run(&ledger, &["init", "--rules", rules.to_str().unwrap()], None);
+        assert!(
+            !o.status.success() && err(&o).contains(key),
+            "{what}: {}",
+            err(&o)
+        );
+        assert!(!ledger.exists(), "{what}: init wrote a ledger");
+    }
+}
+
+#[test]
+fn an_appended_rule_set_amendment_with_a_bad_content_is_rejected_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    init_example(&ledger);
+    let content = serde_json::json!({"stream": "bilag6-example", "rule_set_id": "bilag6-sla",
+        "effective_from": "2025-07", "annex": "bilag6", "policies": {"clock": "lunar"}})
+    .to_string();
+    let hash = blake3::hash(content.as_bytes()).to_hex().to_string();
+    let line = serde_json::json!({"id": "amend-1", "stream": "bilag6-example",
+        "occurred_at": "2025-07-01T08:00:00Z",
+        "actor": {"party": "customer", "identity": "kunde"},
+        "kind": "rule_set_amended",
+        "data": {"rule_set_id": "bilag6-sla", "version": 2, "effective_from": "2025-07",
+                 "content": content, "content_hash": hash, "reason": "test",
+                 "agreement_ref": "x"}});
+    let o = run(&ledger, &["append", "-"], Some(&format!("\n{line}\n")));
+    let e = err(&o);
+    assert!(!o.status.success(), "{e}");
     assert!(
-        !o.status.success() && err(&o).contains("effective_from"),
-        "{}",
-        err(&o)
-    );
-    std::fs::write(
-        &rules,
-        "rule_set_id = \"r\"\neffective_from = \"2025-01\"\n",
-    )
-    .unwrap();
-    let o = run(
-        &tmp.path().join("l"),
-        &["init", "--rules", rules.to_str().unwrap()],
-        None,
-    );
-    assert!(
-        !o.status.success() && err(&o).contains("key `stream`"),
-        "{}",
-        err(&o)
+        e.contains("line 2") && e.contains("amend-1") && e.contains("policies.clock"),
+        "{e}"
     );
 }
 

@@ -1,0 +1,757 @@
+//! Rule sets as typed data (SPEC §4.2, §10): the contract parameters a
+//! stream's `rule_set_defined` / `rule_set_amended` content holds, parsed and
+//! validated. The file format is documented in `docs/RULES.md`.
+//!
+//! A rule set is read from its canonical JSON content (the ledger stores the
+//! TOML or JSON file in that form). Every key is known: an unknown key, an
+//! unknown policy or value, a missing target, a negative fee parameter or
+//! overlapping opening hours is an error naming the key.
+
+use crate::calendar::{Calendar, NamedDay, OpeningHours};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use slaledger_ledger::vocab::Month;
+use std::collections::BTreeMap;
+
+/// Why a rule set is not valid; `key` is the dotted path of the offending key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule set key `{key}`: {reason}")]
+pub struct RuleSetError {
+    /// Dotted key path, e.g. `policies.clock`.
+    pub key: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn err(key: &str, reason: impl Into<String>) -> RuleSetError {
+    RuleSetError {
+        key: key.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Which annex a rule set implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Annex {
+    /// The Bilag 6 SLA (SPEC §5).
+    Bilag6,
+    /// The Bilag 7.2.A operations annex (SPEC §6).
+    #[serde(rename = "bilag7_2a")]
+    Bilag72a,
+}
+
+macro_rules! policy_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $s:literal),+ $(,)? } default $def:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $s)] $var),+
+        }
+        impl $name {
+            /// The rule-set spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$var => $s),+ }
+            }
+        }
+        impl Default for $name {
+            fn default() -> Self { $name::$def }
+        }
+    };
+}
+
+policy_enum!(
+    /// `clock` (SPEC §5): how minute and hour targets run after the clock start.
+    ClockPolicy { /** Real elapsed time. */ WallAfterStart = "wall_after_start", /** Only opening time counts. */ BusinessHours = "business_hours" } default WallAfterStart
+);
+policy_enum!(
+    /// `kpi1_grouping` (SPEC §5.1).
+    Kpi1Grouping { /** Two goals: categories 1+2 and 3+4. */ Separate = "separate", /** One percentage over all contacts. */ Combined = "combined" } default Separate
+);
+policy_enum!(
+    /// `shortfall_rounding` (SPEC §5.1).
+    ShortfallRounding { /** ⌈x⌉. */ Started = "started", /** Half-up. */ Nearest = "nearest", /** ⌊x⌋. */ Floor = "floor" } default Started
+);
+policy_enum!(
+    /// `kpi2_start` (SPEC §5.2).
+    Kpi2Start { /** Next opening of the contact's receipt. */ Received = "received", /** Next opening of `record_created_at`. */ Registered = "registered" } default Received
+);
+policy_enum!(
+    /// `kpi4_rejected_report` (SPEC §5.4).
+    Kpi4RejectedReport { /** A rejected submission does not stop the clock. */ DoesNotCount = "does_not_count", /** Every submission stops it. */ Counts = "counts" } default DoesNotCount
+);
+policy_enum!(
+    /// `kpi4_month` (SPEC §5.4).
+    Kpi4Month { /** The month the report is about. */ ReportMonth = "report_month", /** The month of the deadline. */ DeadlineMonth = "deadline_month" } default ReportMonth
+);
+policy_enum!(
+    /// `unmeasured_dispute_points` (SPEC §5.5).
+    YesNo { /** Yes. */ Yes = "yes", /** No. */ No = "no" } default Yes
+);
+policy_enum!(
+    /// `attribution` (SPEC §5.7).
+    Attribution { /** The month the clock stops. */ StopMonth = "stop_month", /** The month the clock starts. */ StartMonth = "start_month" } default StopMonth
+);
+
+/// Every policy of SPEC §5.8 with the value in force. Fields absent from the
+/// rule set take SPEC's default; [`Policies::origins`] says which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Policies {
+    /// `clock`.
+    pub clock: ClockPolicy,
+    /// `kpi1_grouping`.
+    pub kpi1_grouping: Kpi1Grouping,
+    /// `shortfall_rounding`.
+    pub shortfall_rounding: ShortfallRounding,
+    /// `kpi2_start`.
+    pub kpi2_start: Kpi2Start,
+    /// `kpi4_rejected_report`.
+    pub kpi4_rejected_report: Kpi4RejectedReport,
+    /// `kpi4_month`.
+    pub kpi4_month: Kpi4Month,
+    /// `unmeasured_dispute_points`.
+    pub unmeasured_dispute_points: YesNo,
+    /// `attribution`.
+    pub attribution: Attribution,
+}
+
+/// Where a policy value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// SPEC's default (the rule set does not name the policy).
+    Default,
+    /// The rule set.
+    RuleSet,
+    /// A replay override (SPEC §9.4).
+    Override,
+}
+
+impl Origin {
+    /// Lower-case name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Default => "default",
+            Origin::RuleSet => "rule_set",
+            Origin::Override => "override",
+        }
+    }
+}
+
+impl Policies {
+    /// (name, value) of every policy, in the order of SPEC §5.8.
+    pub fn values(&self) -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("clock", self.clock.as_str()),
+            ("kpi1_grouping", self.kpi1_grouping.as_str()),
+            ("shortfall_rounding", self.shortfall_rounding.as_str()),
+            ("kpi2_start", self.kpi2_start.as_str()),
+            ("kpi4_rejected_report", self.kpi4_rejected_report.as_str()),
+            ("kpi4_month", self.kpi4_month.as_str()),
+            (
+                "unmeasured_dispute_points",
+                self.unmeasured_dispute_points.as_str(),
+            ),
+            ("attribution", self.attribution.as_str()),
+        ]
+    }
+
+    /// Sets one policy from its rule-set spelling (used by overrides).
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), RuleSetError> {
+        let key = format!("policies.{name}");
+        let v = serde_json::Value::String(value.to_owned());
+        fn parse<T: for<'de> Deserialize<'de>>(
+            key: &str,
+            v: serde_json::Value,
+        ) -> Result<T, RuleSetError> {
+            serde_json::from_value(v).map_err(|e| err(key, e.to_string()))
+        }
+        match name {
+            "clock" => self.clock = parse(&key, v)?,
+            "kpi1_grouping" => self.kpi1_grouping = parse(&key, v)?,
+            "shortfall_rounding" => self.shortfall_rounding = parse(&key, v)?,
+            "kpi2_start" => self.kpi2_start = parse(&key, v)?,
+            "kpi4_rejected_report" => self.kpi4_rejected_report = parse(&key, v)?,
+            "kpi4_month" => self.kpi4_month = parse(&key, v)?,
+            "unmeasured_dispute_points" => self.unmeasured_dispute_points = parse(&key, v)?,
+            "attribution" => self.attribution = parse(&key, v)?,
+            _ => return Err(err(&key, "unknown policy")),
+        }
+        Ok(())
+    }
+}
+
+/// Points in tenths, written in a rule set as a decimal string with at
+/// most one decimal (`"2.0"`, `"0.5"`), so no float ever carries a rate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Tenths(pub i64);
+
+impl Tenths {
+    /// Parses `"2"`, `"2.0"` or `"0.5"`.
+    pub fn parse(s: &str) -> Option<Tenths> {
+        let (whole, frac) = match s.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (s, "0"),
+        };
+        if whole.is_empty()
+            || frac.len() != 1
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let w: i64 = whole.parse().ok()?;
+        let f: i64 = frac.parse().ok()?;
+        w.checked_mul(10)?.checked_add(f).map(Tenths)
+    }
+
+    /// `"2.0"`.
+    pub fn display(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}{}.{}", self.0.abs() / 10, self.0.abs() % 10)
+    }
+}
+
+/// Bilag 6 KPI 1 parameters (SPEC §5.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kpi1 {
+    /// Required percentage within the limit (90).
+    pub percent: u32,
+    /// Limit for categories 1 and 2, minutes (15).
+    pub limit_minutes_cat12: u32,
+    /// Limit for categories 3 and 4, minutes (30).
+    pub limit_minutes_cat34: u32,
+    /// Points per counted percentage point of shortfall (1.0).
+    pub points_per_percentage_point: Tenths,
+}
+
+/// Bilag 6 KPI 2 parameters (SPEC §5.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kpi2 {
+    /// Category 1 target, hours (8).
+    pub cat1_hours: u32,
+    /// Points per started hour over, category 1 (2.0).
+    pub cat1_points_per_started_hour: Tenths,
+    /// Category 2 target, hours (16).
+    pub cat2_hours: u32,
+    /// Points per started hour over, category 2 (1.0).
+    pub cat2_points_per_started_hour: Tenths,
+    /// Category 3 target, Arbejdsdage (5).
+    pub cat3_arbejdsdage: u32,
+    /// Points per started Arbejdsdag late, category 3 (1.0).
+    pub cat3_points_per_started_arbejdsdag: Tenths,
+    /// Category 4 target, Arbejdsdage (10).
+    pub cat4_arbejdsdage: u32,
+    /// Points per started Arbejdsdag late, category 4 (1.0).
+    pub cat4_points_per_started_arbejdsdag: Tenths,
+}
+
+/// Bilag 6 KPI 3 parameters (SPEC §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kpi3 {
+    /// Deadline, Arbejdsdage after the request (10).
+    pub arbejdsdage: u32,
+    /// Points per started Arbejdsdag late (2.0).
+    pub points_per_started_arbejdsdag: Tenths,
+}
+
+/// Bilag 6 KPI 4 parameters (SPEC §5.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kpi4 {
+    /// Deadline: the end of this Arbejdsdag after the month (10).
+    pub arbejdsdage_after_month: u32,
+    /// Points for a missing report (3.0).
+    pub missing_points: Tenths,
+    /// Points per started Arbejdsdag late (1.0).
+    pub points_per_started_arbejdsdag: Tenths,
+}
+
+/// Measurements not performed (SPEC §5.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotPerformed {
+    /// Points per item not registered (1.0).
+    pub points_per_item: Tenths,
+}
+
+/// The Bilag 6 goals a rule set enables, with their targets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bilag6Goals {
+    /// KPI 1, if enabled.
+    pub kpi1: Option<Kpi1>,
+    /// KPI 2, if enabled.
+    pub kpi2: Option<Kpi2>,
+    /// KPI 3, if enabled.
+    pub kpi3: Option<Kpi3>,
+    /// KPI 4, if enabled.
+    pub kpi4: Option<Kpi4>,
+    /// Measurements not performed, if enabled.
+    pub not_performed: Option<NotPerformed>,
+}
+
+/// Fee parameters (SPEC §5.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeRules {
+    /// Bod per point, percent of the month's fee (1).
+    pub percent_per_point: u32,
+    /// Monthly cap, percent of the month's fee (50).
+    pub monthly_cap_percent: u32,
+    /// Yearly cap, percent of the year's fees so far (none).
+    pub yearly_cap_percent: Option<u32>,
+}
+
+/// A parsed, validated rule set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSet {
+    /// Stream it governs.
+    pub stream: String,
+    /// Rule-set id.
+    pub rule_set_id: String,
+    /// First month it governs.
+    pub effective_from: Month,
+    /// Annex.
+    pub annex: Annex,
+    /// Closed-day calendar.
+    pub calendar: Calendar,
+    /// Fee parameters.
+    pub fee: FeeRules,
+    /// Named opening-hours schedules (`service_desk`, third parties...).
+    pub opening_hours: BTreeMap<String, OpeningHours>,
+    /// Policy values.
+    pub policies: Policies,
+    /// Policies the rule set names explicitly.
+    pub policies_named: Vec<&'static str>,
+    /// Bilag 6 goals (empty for other annexes).
+    pub bilag6: Bilag6Goals,
+}
+
+// ------------------------------------------------------------ the file shape
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    stream: String,
+    rule_set_id: String,
+    effective_from: String,
+    annex: Annex,
+    #[serde(default)]
+    time_zone: Option<String>,
+    #[serde(default)]
+    clock_tolerance_minutes: Option<i64>,
+    #[serde(default)]
+    calendar: RawCalendar,
+    #[serde(default)]
+    fee: Option<RawFee>,
+    #[serde(default)]
+    opening_hours: BTreeMap<String, RawHours>,
+    #[serde(default)]
+    policies: BTreeMap<String, String>,
+    #[serde(default)]
+    goals: RawGoals,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCalendar {
+    #[serde(default)]
+    add_closed: Vec<String>,
+    #[serde(default)]
+    remove_closed: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFee {
+    percent_per_point: Option<i64>,
+    monthly_cap_percent: Option<i64>,
+    #[serde(default)]
+    yearly_cap_percent: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHours {
+    #[serde(default)]
+    mon: Vec<(String, String)>,
+    #[serde(default)]
+    tue: Vec<(String, String)>,
+    #[serde(default)]
+    wed: Vec<(String, String)>,
+    #[serde(default)]
+    thu: Vec<(String, String)>,
+    #[serde(default)]
+    fri: Vec<(String, String)>,
+    #[serde(default)]
+    sat: Vec<(String, String)>,
+    #[serde(default)]
+    sun: Vec<(String, String)>,
+    #[serde(default = "yes")]
+    arbejdsdage_only: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawGoals {
+    #[serde(default)]
+    kpi1: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    kpi2: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    kpi3: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    kpi4: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    not_performed: Option<BTreeMap<String, serde_json::Value>>,
+}
+
+/// Reads the keys of one goal table, each exactly once, and reports unknown
+/// and missing keys by their full path.
+struct GoalTable<'a> {
+    path: &'static str,
+    map: &'a BTreeMap<String, serde_json::Value>,
+    used: Vec<&'static str>,
+}
+
+impl<'a> GoalTable<'a> {
+    fn new(path: &'static str, map: &'a BTreeMap<String, serde_json::Value>) -> Self {
+        GoalTable {
+            path,
+            map,
+            used: Vec::new(),
+        }
+    }
+
+    fn key(&self, k: &str) -> String {
+        format!("{}.{k}", self.path)
+    }
+
+    fn get(&mut self, k: &'static str) -> Result<&'a serde_json::Value, RuleSetError> {
+        self.used.push(k);
+        self.map.get(k).ok_or_else(|| {
+            err(
+                &self.key(k),
+                "missing (every enabled goal states its targets and rates)",
+            )
+        })
+    }
+
+    fn count(&mut self, k: &'static str, min: u64, max: u64) -> Result<u32, RuleSetError> {
+        let key = self.key(k);
+        match self.get(k)?.as_i64() {
+            Some(n) if n < 0 => Err(err(&key, format!("{n} is negative"))),
+            Some(n) if (n as u64) < min || (n as u64) > max => {
+                Err(err(&key, format!("{n} is outside {min}..={max}")))
+            }
+            Some(n) => Ok(n as u32),
+            None => Err(err(&key, "must be a whole number")),
+        }
+    }
+
+    fn points(&mut self, k: &'static str) -> Result<Tenths, RuleSetError> {
+        let key = self.key(k);
+        match self.get(k)? {
+            serde_json::Value::String(s) => Tenths::parse(s).ok_or_else(|| {
+                err(
+                    &key,
+                    format!("`{s}` is not a non-negative number of points with at most one decimal, e.g. \"2.0\""),
+                )
+            }),
+            _ => Err(err(
+                &key,
+                "points are written as a decimal string, e.g. \"2.0\" (no floats)",
+            )),
+        }
+    }
+
+    fn finish(self) -> Result<(), RuleSetError> {
+        match self.map.keys().find(|k| !self.used.contains(&k.as_str())) {
+            Some(k) => Err(err(&self.key(k), "unknown key")),
+            None => Ok(()),
+        }
+    }
+}
+
+fn parse_minute(key: &str, s: &str) -> Result<u32, RuleSetError> {
+    let bad = || {
+        err(
+            key,
+            format!("`{s}` is not a time HH:MM between 00:00 and 24:00"),
+        )
+    };
+    let (h, m) = s.split_once(':').ok_or_else(bad)?;
+    if h.len() != 2 || m.len() != 2 {
+        return Err(bad());
+    }
+    let h: u32 = h.parse().map_err(|_| bad())?;
+    let m: u32 = m.parse().map_err(|_| bad())?;
+    if m >= 60 || h > 24 || (h == 24 && m != 0) {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+fn hours(name: &str, raw: &RawHours) -> Result<OpeningHours, RuleSetError> {
+    let mut days: [Vec<(u32, u32)>; 7] = Default::default();
+    let src = [
+        ("mon", &raw.mon),
+        ("tue", &raw.tue),
+        ("wed", &raw.wed),
+        ("thu", &raw.thu),
+        ("fri", &raw.fri),
+        ("sat", &raw.sat),
+        ("sun", &raw.sun),
+    ];
+    for (i, (day, ranges)) in src.iter().enumerate() {
+        let key = format!("opening_hours.{name}.{day}");
+        let mut v = Vec::new();
+        for (from, to) in ranges.iter() {
+            let f = parse_minute(&key, from)?;
+            let t = parse_minute(&key, to)?;
+            if f >= t {
+                return Err(err(&key, format!("range {from}-{to} is empty or reversed")));
+            }
+            v.push((f, t));
+        }
+        v.sort_unstable();
+        if let Some(w) = v.windows(2).find(|w| w[1].0 < w[0].1) {
+            let hm = |m: u32| format!("{:02}:{:02}", m / 60, m % 60);
+            return Err(err(
+                &key,
+                format!(
+                    "ranges {}-{} and {}-{} overlap",
+                    hm(w[0].0),
+                    hm(w[0].1),
+                    hm(w[1].0),
+                    hm(w[1].1)
+                ),
+            ));
+        }
+        days[i] = v;
+    }
+    if days.iter().all(|d| d.is_empty()) {
+        return Err(err(
+            &format!("opening_hours.{name}"),
+            "the schedule never opens",
+        ));
+    }
+    Ok(OpeningHours {
+        days,
+        arbejdsdage_only: raw.arbejdsdage_only,
+    })
+}
+
+fn fee_param(
+    key: &str,
+    v: Option<i64>,
+    default: Option<i64>,
+    max: i64,
+) -> Result<Option<u32>, RuleSetError> {
+    match v.or(default) {
+        None => Ok(None),
+        Some(n) if n < 0 => Err(err(key, format!("{n} is negative; fee parameters are ≥ 0"))),
+        Some(n) if n > max => Err(err(key, format!("{n} exceeds {max}"))),
+        Some(n) => Ok(Some(n as u32)),
+    }
+}
+
+impl RuleSet {
+    /// Parses and validates rule-set content (canonical JSON).
+    pub fn from_json(content: &str) -> Result<RuleSet, RuleSetError> {
+        let de = &mut serde_json::Deserializer::from_str(content);
+        let raw: Raw = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let key = if path == "." { String::new() } else { path };
+            let inner = e.into_inner().to_string();
+            // serde reports a missing top-level field without a path.
+            match inner.strip_prefix("missing field `") {
+                Some(rest) if key.is_empty() => {
+                    let field = rest.split('`').next().unwrap_or(rest);
+                    err(field, "missing")
+                }
+                _ => err(&key, inner),
+            }
+        })?;
+        let effective_from = Month::parse(&raw.effective_from).ok_or_else(|| {
+            err(
+                "effective_from",
+                format!("`{}` is not a month YYYY-MM", raw.effective_from),
+            )
+        })?;
+        if let Some(tz) = &raw.time_zone {
+            if tz != "Europe/Copenhagen" {
+                return Err(err(
+                    "time_zone",
+                    format!("`{tz}`: only Europe/Copenhagen is supported"),
+                ));
+            }
+        }
+        if let Some(t) = raw.clock_tolerance_minutes {
+            if t < 0 {
+                return Err(err("clock_tolerance_minutes", format!("{t} is negative")));
+            }
+        }
+        let mut calendar = Calendar::default();
+        for (i, s) in raw.calendar.add_closed.iter().enumerate() {
+            let key = format!("calendar.add_closed[{i}]");
+            match (NamedDay::parse(s), NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
+                (Some(n), _) => {
+                    calendar.add_named.insert(n);
+                }
+                (None, Ok(d)) => {
+                    calendar.add_dates.insert(d);
+                }
+                _ => {
+                    return Err(err(
+                        &key,
+                        format!("`{s}` is neither a date YYYY-MM-DD nor a named day (may_1, friday_after_ascension)"),
+                    ))
+                }
+            }
+        }
+        for (i, s) in raw.calendar.remove_closed.iter().enumerate() {
+            let key = format!("calendar.remove_closed[{i}]");
+            let d = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| err(&key, format!("`{s}` is not a date YYYY-MM-DD")))?;
+            calendar.remove_dates.insert(d);
+        }
+        let raw_fee = raw.fee.unwrap_or(RawFee {
+            percent_per_point: None,
+            monthly_cap_percent: None,
+            yearly_cap_percent: None,
+        });
+        let fee = FeeRules {
+            percent_per_point: fee_param(
+                "fee.percent_per_point",
+                raw_fee.percent_per_point,
+                Some(1),
+                100,
+            )?
+            .unwrap_or(1),
+            monthly_cap_percent: fee_param(
+                "fee.monthly_cap_percent",
+                raw_fee.monthly_cap_percent,
+                Some(50),
+                100,
+            )?
+            .unwrap_or(50),
+            yearly_cap_percent: fee_param(
+                "fee.yearly_cap_percent",
+                raw_fee.yearly_cap_percent,
+                None,
+                100,
+            )?,
+        };
+        let mut opening_hours = BTreeMap::new();
+        for (name, h) in &raw.opening_hours {
+            opening_hours.insert(name.clone(), hours(name, h)?);
+        }
+        let mut policies = Policies::default();
+        let mut policies_named = Vec::new();
+        for (name, value) in &raw.policies {
+            policies.set(name, value)?;
+            if let Some((n, _)) = policies.values().into_iter().find(|(n, _)| n == name) {
+                policies_named.push(n);
+            }
+        }
+        let bilag6 = bilag6_goals(&raw.goals)?;
+        if raw.annex == Annex::Bilag6 {
+            let any = bilag6.kpi1.is_some()
+                || bilag6.kpi2.is_some()
+                || bilag6.kpi3.is_some()
+                || bilag6.kpi4.is_some()
+                || bilag6.not_performed.is_some();
+            if !any {
+                return Err(err("goals", "a Bilag 6 rule set enables at least one goal"));
+            }
+            if (bilag6.kpi1.is_some() || bilag6.kpi2.is_some())
+                && !opening_hours.contains_key("service_desk")
+            {
+                return Err(err(
+                    "opening_hours.service_desk",
+                    "missing: KPI 1 and KPI 2 start their clocks at the service desk's next opening",
+                ));
+            }
+        } else if bilag6 != Bilag6Goals::default() {
+            return Err(err(
+                "goals",
+                "Bilag 6 goals in a rule set whose annex is not bilag6",
+            ));
+        }
+        Ok(RuleSet {
+            stream: raw.stream,
+            rule_set_id: raw.rule_set_id,
+            effective_from,
+            annex: raw.annex,
+            calendar,
+            fee,
+            opening_hours,
+            policies,
+            policies_named,
+            bilag6,
+        })
+    }
+
+    /// The origin of each policy value.
+    pub fn policy_origin(&self, name: &str) -> Origin {
+        if self.policies_named.contains(&name) {
+            Origin::RuleSet
+        } else {
+            Origin::Default
+        }
+    }
+}
+
+fn bilag6_goals(g: &RawGoals) -> Result<Bilag6Goals, RuleSetError> {
+    let mut out = Bilag6Goals::default();
+    if let Some(m) = &g.kpi1 {
+        let mut t = GoalTable::new("goals.kpi1", m);
+        out.kpi1 = Some(Kpi1 {
+            percent: t.count("percent", 1, 100)?,
+            limit_minutes_cat12: t.count("limit_minutes_cat12", 1, 100_000)?,
+            limit_minutes_cat34: t.count("limit_minutes_cat34", 1, 100_000)?,
+            points_per_percentage_point: t.points("points_per_percentage_point")?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.kpi2 {
+        let mut t = GoalTable::new("goals.kpi2", m);
+        out.kpi2 = Some(Kpi2 {
+            cat1_hours: t.count("cat1_hours", 1, 10_000)?,
+            cat1_points_per_started_hour: t.points("cat1_points_per_started_hour")?,
+            cat2_hours: t.count("cat2_hours", 1, 10_000)?,
+            cat2_points_per_started_hour: t.points("cat2_points_per_started_hour")?,
+            cat3_arbejdsdage: t.count("cat3_arbejdsdage", 1, 1000)?,
+            cat3_points_per_started_arbejdsdag: t.points("cat3_points_per_started_arbejdsdag")?,
+            cat4_arbejdsdage: t.count("cat4_arbejdsdage", 1, 1000)?,
+            cat4_points_per_started_arbejdsdag: t.points("cat4_points_per_started_arbejdsdag")?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.kpi3 {
+        let mut t = GoalTable::new("goals.kpi3", m);
+        out.kpi3 = Some(Kpi3 {
+            arbejdsdage: t.count("arbejdsdage", 1, 1000)?,
+            points_per_started_arbejdsdag: t.points("points_per_started_arbejdsdag")?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.kpi4 {
+        let mut t = GoalTable::new("goals.kpi4", m);
+        out.kpi4 = Some(Kpi4 {
+            arbejdsdage_after_month: t.count("arbejdsdage_after_month", 1, 100)?,
+            missing_points: t.points("missing_points")?,
+            points_per_started_arbejdsdag: t.points("points_per_started_arbejdsdag")?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.not_performed {
+        let mut t = GoalTable::new("goals.not_performed", m);
+        out.not_performed = Some(NotPerformed {
+            points_per_item: t.points("points_per_item")?,
+        });
+        t.finish()?;
+    }
+    Ok(out)
+}

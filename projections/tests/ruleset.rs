@@ -1,0 +1,119 @@
+//! Rule-set parsing: the shipped example is valid; every kind of bad rule
+//! set named by the issue is rejected with the offending key.
+
+use slaledger_projections::ruleset::*;
+
+fn example_json() -> serde_json::Value {
+    let text = include_str!("../../examples/bilag6/rules.toml");
+    let t: toml::Value = toml::from_str(text).unwrap();
+    serde_json::to_value(t).unwrap()
+}
+
+fn parse(v: &serde_json::Value) -> Result<RuleSet, RuleSetError> {
+    RuleSet::from_json(&serde_json::to_string(v).unwrap())
+}
+
+#[test]
+fn the_bilag6_example_parses_with_every_goal_and_default_policies() {
+    let rs = parse(&example_json()).unwrap();
+    assert_eq!(rs.annex, Annex::Bilag6);
+    assert_eq!(rs.policies, Policies::default());
+    assert_eq!(rs.fee.monthly_cap_percent, 50);
+    assert_eq!(rs.fee.yearly_cap_percent, None);
+    let k2 = rs.bilag6.kpi2.clone().unwrap();
+    assert_eq!(k2.cat1_points_per_started_hour, Tenths(20));
+    assert_eq!(rs.bilag6.kpi4.as_ref().unwrap().missing_points, Tenths(30));
+    assert_eq!(rs.policy_origin("clock"), Origin::RuleSet);
+}
+
+fn rejected(edit: impl FnOnce(&mut serde_json::Value)) -> RuleSetError {
+    let mut v = example_json();
+    edit(&mut v);
+    parse(&v).unwrap_err()
+}
+
+#[test]
+fn bad_rule_sets_are_rejected_naming_the_key() {
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "unknown policy",
+            Box::new(|v| v["policies"]["speed"] = "fast".into()),
+            "policies.speed",
+        ),
+        (
+            "unknown policy value",
+            Box::new(|v| v["policies"]["clock"] = "lunar".into()),
+            "policies.clock",
+        ),
+        (
+            "missing target",
+            Box::new(|v| {
+                v["goals"]["kpi2"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("cat3_arbejdsdage");
+            }),
+            "goals.kpi2.cat3_arbejdsdage",
+        ),
+        (
+            "negative fee parameter",
+            Box::new(|v| v["fee"]["monthly_cap_percent"] = (-5).into()),
+            "fee.monthly_cap_percent",
+        ),
+        (
+            "overlapping opening hours",
+            Box::new(|v| {
+                v["opening_hours"]["service_desk"]["mon"] =
+                    serde_json::json!([["08:00", "12:00"], ["11:30", "16:00"]])
+            }),
+            "opening_hours.service_desk.mon",
+        ),
+        (
+            "float points",
+            Box::new(|v| v["goals"]["kpi3"]["points_per_started_arbejdsdag"] = 2.0.into()),
+            "goals.kpi3.points_per_started_arbejdsdag",
+        ),
+        (
+            "unknown goal key",
+            Box::new(|v| v["goals"]["kpi1"]["percnt"] = 90.into()),
+            "goals.kpi1.percnt",
+        ),
+        (
+            "unknown top-level key",
+            Box::new(|v| v["colour"] = "blue".into()),
+            "colour",
+        ),
+        (
+            "bad closed date",
+            Box::new(|v| v["calendar"]["add_closed"] = serde_json::json!(["2025-02-30"])),
+            "calendar.add_closed[0]",
+        ),
+        (
+            "missing stream",
+            Box::new(|v| {
+                v.as_object_mut().unwrap().remove("stream");
+            }),
+            "stream",
+        ),
+        (
+            "unknown annex",
+            Box::new(|v| v["annex"] = "bilag9".into()),
+            "annex",
+        ),
+    ];
+    for (what, edit, key) in cases {
+        let e = rejected(edit);
+        assert_eq!(e.key, key, "{what}: {e}");
+        assert!(!e.reason.is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn points_are_decimal_strings_with_one_digit() {
+    assert_eq!(Tenths::parse("2.0"), Some(Tenths(20)));
+    assert_eq!(Tenths::parse("0.5"), Some(Tenths(5)));
+    assert_eq!(Tenths::parse("3"), Some(Tenths(30)));
+    assert_eq!(Tenths::parse("1.25"), None);
+    assert_eq!(Tenths::parse("-1.0"), None);
+    assert_eq!(Tenths(190).display(), "19.0");
+}
