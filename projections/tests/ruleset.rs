@@ -34,7 +34,8 @@ fn rejected(edit: impl FnOnce(&mut serde_json::Value)) -> RuleSetError {
 
 #[test]
 fn bad_rule_sets_are_rejected_naming_the_key() {
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
         (
             "unknown policy",
             Box::new(|v| v["policies"]["speed"] = "fast".into()),
