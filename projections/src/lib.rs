@@ -16,7 +16,9 @@
 //! that the storage layer can feed without the projection knowing about sled.
 #![deny(missing_docs)]
 
+pub mod bilag6;
 pub mod calendar;
+pub mod facts;
 pub mod ruleset;
 
 use slaledger_ledger::event::StoredEvent;
