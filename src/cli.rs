@@ -60,6 +60,8 @@ pub enum Command {
     },
     /// Rebuild the sled index from the log.
     Reindex,
+    /// Compute a month's service figures, points and bod (SPEC §8).
+    Report(ReportArgs),
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -68,6 +70,34 @@ pub enum Command {
     },
     /// Measure append and verify throughput against the raw limits.
     Bench(BenchArgs),
+}
+
+/// Output format of `report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Canonical JSON (SPEC §8.6), byte-identical across runs.
+    Json,
+    /// Markdown derived from the JSON (breaches only).
+    Md,
+}
+
+/// `report` arguments.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Month, YYYY-MM.
+    #[arg(long)]
+    pub month: String,
+    /// Stream (may be left out when the ledger has only one).
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
+    /// Evaluation time (RFC 3339): running clocks and missing reports are
+    /// judged at this instant. Default: the `recorded_at` of the ledger head,
+    /// so the same ledger always gives the same report.
+    #[arg(long)]
+    pub at: Option<String>,
 }
 
 /// `log` filters.

@@ -107,6 +107,47 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  stream `{stream}`: {n} event(s), rule set at seq {seq}");
             }
         }
+        Command::Report(a) => {
+            let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            let month = slaledger_ledger::vocab::Month::parse(&a.month)
+                .with_context(|| format!("--month `{}` is not a month YYYY-MM", a.month))?;
+            let eval =
+                a.at.as_deref()
+                    .map(Instant::parse)
+                    .transpose()
+                    .context("--at")?;
+            let stream = match a.stream {
+                Some(s) => s,
+                None => {
+                    let streams = ledger.index()?.streams()?;
+                    match streams.as_slice() {
+                        [(only, _)] => only.clone(),
+                        [] => anyhow::bail!("the ledger has no streams yet (slaledger init)"),
+                        many => anyhow::bail!(
+                            "the ledger has {} streams ({}); choose one with --stream",
+                            many.len(),
+                            many.iter()
+                                .map(|(s, _)| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    }
+                }
+            };
+            let q = slaledger_replay::month::MonthQuery {
+                stream,
+                month,
+                eval,
+            };
+            let r = slaledger_replay::month::month_report(&ledger, &q)?;
+            match a.format {
+                cli::ReportFormat::Json => println!("{}", r.canonical),
+                cli::ReportFormat::Md => {
+                    print!("{}", slaledger_projections::report::to_markdown(&r))
+                }
+            }
+        }
         Command::Verify { expect_head } => {
             let expect = expect_head.map(|h| h.parse::<ChainHead>()).transpose()?;
             let rep = verify::verify_dir(&dir, expect)?;

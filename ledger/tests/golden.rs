@@ -7,7 +7,7 @@ use slaledger_ledger::chain;
 use slaledger_ledger::encoding::{content_hash, decode_record, encode_record};
 use slaledger_ledger::input::parse_jsonl;
 
-const LINES: &str = include_str!("../../examples/bilag6/june-2025.jsonl");
+const LINES: &str = include_str!("fixtures/june-2025-v1.jsonl");
 const FIXTURE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/june-2025-records-v1.bin"

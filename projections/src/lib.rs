@@ -19,6 +19,7 @@
 pub mod bilag6;
 pub mod calendar;
 pub mod facts;
+pub mod report;
 pub mod ruleset;
 
 use slaledger_ledger::event::StoredEvent;

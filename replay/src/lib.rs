@@ -12,6 +12,8 @@
 //! invariant (non-decreasing `recorded_at`) makes a binary search.
 #![deny(missing_docs)]
 
+pub mod month;
+
 use slaledger_ledger::time::Instant;
 
 /// Returns the as-of position for instant `as_of`: the number of leading

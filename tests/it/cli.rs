@@ -27,7 +27,7 @@ fn rejected(dir: &Path, text: &str) -> String {
 fn the_bundled_month_appends_verifies_and_re_appends_as_a_no_op() {
     let tmp = tempfile::tempdir().unwrap();
     init_example(tmp.path());
-    let file = root().join("examples/bilag6/june-2025.jsonl");
+    let file = root().join("ledger/tests/fixtures/june-2025-v1.jsonl");
     let f = file.to_str().unwrap();
     let o = run(tmp.path(), &["append", f], None);
     assert!(o.status.success(), "{}", err(&o));
@@ -57,7 +57,7 @@ fn the_bundled_month_appends_verifies_and_re_appends_as_a_no_op() {
 fn log_filters_by_stream_kind_time_and_seq() {
     let tmp = tempfile::tempdir().unwrap();
     init_example(tmp.path());
-    let file = root().join("examples/bilag6/june-2025.jsonl");
+    let file = root().join("ledger/tests/fixtures/june-2025-v1.jsonl");
     assert!(run(tmp.path(), &["append", file.to_str().unwrap()], None)
         .status
         .success());

@@ -1,0 +1,555 @@
+//! The monthly report (SPEC §8): its canonical JSON form, its hash, and a
+//! Markdown rendering derived from the JSON.
+//!
+//! Canonical form (SPEC §8.6): UTF-8 JSON, object keys in byte order, no
+//! insignificant whitespace, no floating-point numbers; exact fractions as
+//! strings `"18/22"`, rounded decimals as fixed-digit strings (`"81.82"`,
+//! `"9.0"`), instants as RFC 3339 UTC with milliseconds. The report hash is
+//! blake3 over the canonical JSON without the `report_hash` field.
+
+use crate::bilag6::{Figure, Limit, Measurement, MonthResult, OpenClock};
+use crate::calendar;
+use crate::facts::{AppliedCorrection, EventRef};
+use crate::ruleset::{Origin, RuleSet};
+use serde_json::{json, Map, Value};
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::vocab::Month;
+
+/// The rule-set version a report was computed under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSetRef {
+    /// Rule-set id.
+    pub id: String,
+    /// Version (1 for `rule_set_defined`).
+    pub version: u32,
+    /// `effective_from`.
+    pub effective_from: Month,
+    /// blake3 of the canonical content, hex.
+    pub hash: String,
+    /// The event that recorded it.
+    pub event: EventRef,
+}
+
+/// Everything in the report header that does not come from the projection.
+#[derive(Debug, Clone)]
+pub struct Header {
+    /// Stream.
+    pub stream: String,
+    /// Month.
+    pub month: Month,
+    /// Rule-set version.
+    pub rule_set: RuleSetRef,
+    /// Policy values with their origins, in SPEC §5.8 order.
+    pub policies: Vec<(&'static str, &'static str, Origin)>,
+    /// Ledger head the computation read: seq and chain hash (hex).
+    pub head: (u64, String),
+    /// Evaluation time, and how it was chosen (`given` or `ledger_head`).
+    pub eval: (Instant, &'static str),
+    /// Program version.
+    pub software_version: String,
+    /// Event schema version.
+    pub schema_version: u16,
+}
+
+/// A computed report: canonical JSON and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// The report as a JSON value (with `report_hash`).
+    pub value: Value,
+    /// The canonical JSON text (with `report_hash`).
+    pub canonical: String,
+    /// blake3 of the canonical JSON without `report_hash`, hex.
+    pub hash: String,
+}
+
+/// Writes `v` in canonical form: keys sorted by bytes, no whitespace.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&m[k.as_str()], out);
+            }
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(x, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// `num / den` as a percentage rounded half-up to two decimals (`"87.50"`);
+/// 100 % when `den` is 0.
+pub fn percent_2dp(num: i64, den: i64) -> String {
+    if den == 0 {
+        return "100.00".into();
+    }
+    let hundredths = crate::bilag6::round_half_up(i128::from(num) * 10_000, i128::from(den));
+    format!("{}.{:02}", hundredths / 100, hundredths % 100)
+}
+
+fn refs(v: &[EventRef]) -> Value {
+    Value::Array(
+        v.iter()
+            .map(|r| json!({"seq": r.seq, "id": r.id}))
+            .collect(),
+    )
+}
+
+fn instant(t: Instant) -> Value {
+    Value::String(t.to_string())
+}
+
+fn opt_instant(t: Option<Instant>) -> Value {
+    t.map(instant).unwrap_or(Value::Null)
+}
+
+fn measurement(m: &Measurement) -> Value {
+    let limit = match &m.limit {
+        Limit::Duration { ms, strict } => json!({
+            "ms": ms, "comparison": if *strict { "<" } else { "≤" }
+        }),
+        Limit::Deadline(d) => json!({"deadline": instant(*d), "comparison": "≤"}),
+    };
+    json!({
+        "object": m.object,
+        "category": m.category,
+        "start": instant(m.start),
+        "stop": opt_instant(m.stop),
+        "value_ms": m.value_ms,
+        "limit": limit,
+        "deadline": opt_instant(m.deadline),
+        "within": m.within,
+        "units_over": m.units_over,
+        "unit": m.unit,
+        "points": m.points.display(),
+        "state": m.state,
+        "events": refs(&m.events),
+    })
+}
+
+fn open_clock(c: &OpenClock) -> Value {
+    json!({
+        "goal": c.goal,
+        "object": c.object,
+        "category": c.category,
+        "start": instant(c.start),
+        "deadline": opt_instant(c.deadline),
+        "elapsed_at_month_end_ms": c.elapsed_month_end_ms,
+        "elapsed_at_evaluation_ms": c.elapsed_eval_ms,
+        "overdue": c.overdue,
+        "points_if_stopped_at_evaluation": c.points_if_stopped_now.map(|p| p.display()),
+        "state": c.state,
+        "events": refs(&c.events),
+    })
+}
+
+fn share(fee: Option<i64>, tenths: i64, pct: u32) -> Value {
+    match fee {
+        Some(f) => json!(crate::bilag6::round_half_up(
+            i128::from(f) * i128::from(tenths) * i128::from(pct),
+            1000
+        )),
+        None => Value::Null,
+    }
+}
+
+/// Builds the report of a Bilag 6 month.
+pub fn bilag6_report(
+    h: &Header,
+    rules: &RuleSet,
+    r: &MonthResult,
+    corrections: &[AppliedCorrection],
+) -> Report {
+    let (from, to) = calendar::month_bounds(h.month);
+    let goals: Vec<Value> = r
+        .goals
+        .iter()
+        .map(|g| {
+            let figure = match &g.figure {
+                Figure::Percent { num, den } => json!({
+                    "percent": percent_2dp(*num, *den),
+                    "fraction": format!("{num}/{den}"),
+                }),
+                Figure::Late(n) => json!({"late": n}),
+                Figure::State(s) => json!({"state": s}),
+                Figure::NotPerformed(v) => Value::Object(
+                    v.iter()
+                        .map(|(k, n)| (format!("kpi{k}"), json!(n)))
+                        .collect::<Map<String, Value>>(),
+                ),
+            };
+            let counts: Map<String, Value> = g
+                .counts
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), json!(v)))
+                .collect();
+            let shortfall = g.shortfall.map(|(num, den, units)| {
+                json!({"percentage_points": format!("{num}/{den}"), "counted": units})
+            });
+            json!({
+                "goal": g.goal,
+                "label_da": g.label_da,
+                "label_en": g.label_en,
+                "source": g.source,
+                "figure": figure,
+                "target": g.target,
+                "counts": counts,
+                "verdict": g.verdict.as_str(),
+                "shortfall": shortfall,
+                "points": g.points.display(),
+                "bod_share_ore": share(r.total.fee, g.points.0, rules.fee.percent_per_point),
+                "breaches": g.breaches().map(measurement).collect::<Vec<_>>(),
+                "population": g.population.iter().map(measurement).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let t = &r.total;
+    let total = json!({
+        "points": t.points.display(),
+        "fee_ore": t.fee,
+        "fee_events": refs(&t.fee_events),
+        "uncapped_ore": t.uncapped,
+        "monthly_cap_ore": t.monthly_cap,
+        "bod_ore": t.bod,
+        "bod_state": if t.bod.is_some() { "computed" } else { "pending (no fee recorded)" },
+        "yearly_cap": t.yearly.as_ref().map(|y| json!({
+            "percent": y.percent, "cap_so_far_ore": y.cap_so_far,
+            "used_before_ore": y.used_before, "final_ore": y.final_bod,
+        })),
+        "cap_bound": t.cap_bound,
+    });
+    let findings: Vec<Value> = r
+        .findings
+        .iter()
+        .map(|f| json!({"kind": f.kind, "text": f.text, "events": refs(&f.events)}))
+        .collect();
+    let corrections: Vec<Value> = corrections
+        .iter()
+        .map(|c| {
+            json!({
+                "corrected": {"seq": c.corrected.seq, "id": c.corrected.id},
+                "correction": {"seq": c.correction.seq, "id": c.correction.id},
+                "action": c.action,
+            })
+        })
+        .collect();
+    let cal = &rules.calendar;
+    let parameters = json!({
+        "fee": {
+            "percent_per_point": rules.fee.percent_per_point,
+            "monthly_cap_percent": rules.fee.monthly_cap_percent,
+            "yearly_cap_percent": rules.fee.yearly_cap_percent,
+        },
+        "calendar": {
+            "add_closed": cal.add_dates.iter().map(|d| d.to_string())
+                .chain(cal.add_named.iter().map(|n| n.as_str().to_owned())).collect::<Vec<_>>(),
+            "remove_closed": cal.remove_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+        },
+        "targets": r.goals.iter().map(|g| json!({"goal": g.goal, "target": g.target})).collect::<Vec<_>>(),
+    });
+    let mut value = json!({
+        "report": "slaledger monthly report",
+        "header": {
+            "stream": h.stream,
+            "month": h.month.to_string(),
+            "month_start": instant(from),
+            "month_end": instant(to),
+            "rule_set": {
+                "id": h.rule_set.id,
+                "version": h.rule_set.version,
+                "effective_from": h.rule_set.effective_from.to_string(),
+                "hash": h.rule_set.hash,
+                "event": {"seq": h.rule_set.event.seq, "id": h.rule_set.event.id},
+            },
+            "policies": h.policies.iter().map(|(n, v, o)| json!({
+                "policy": n, "value": v, "origin": o.as_str()
+            })).collect::<Vec<_>>(),
+            "ledger_head": {"seq": h.head.0, "hash": h.head.1},
+            "as_of": Value::Null,
+            "evaluation_time": instant(h.eval.0),
+            "evaluation_time_source": h.eval.1,
+            "overlay": Value::Null,
+            "counterfactual": false,
+            "disputes": [],
+            "software": {"program": "slaledger", "version": h.software_version,
+                          "schema_version": h.schema_version},
+        },
+        "goals": goals,
+        "month_total": total,
+        "open_clocks": r.open_clocks.iter().map(open_clock).collect::<Vec<_>>(),
+        "findings": findings,
+        "corrections": corrections,
+        "parameters": parameters,
+    });
+    let without = canonical_json(&value);
+    let hash = blake3::hash(without.as_bytes()).to_hex().to_string();
+    value["report_hash"] = Value::String(hash.clone());
+    Report {
+        canonical: canonical_json(&value),
+        value,
+        hash,
+    }
+}
+
+fn minutes(ms: i64) -> String {
+    let (h, m, sec) = (ms / 3_600_000, (ms / 60_000) % 60, (ms / 1000) % 60);
+    match (h, sec) {
+        (0, 0) => format!("{m} min"),
+        (_, 0) => format!("{h} h {m} min"),
+        _ => format!("{h} h {m} min {sec} s"),
+    }
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|")
+}
+
+fn ore(v: &Value) -> String {
+    match v.as_i64() {
+        Some(n) => {
+            let kr = n / 100;
+            let rest = (n % 100).abs();
+            let digits = kr.abs().to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push('.');
+                }
+                grouped.push(c);
+            }
+            format!(
+                "{}{grouped},{rest:02} kr ({n} øre)",
+                if n < 0 { "-" } else { "" }
+            )
+        }
+        None => "pending".into(),
+    }
+}
+
+/// Renders the report as Markdown (breaches only; the JSON holds the full
+/// population). Carries the report hash; never hashed itself.
+pub fn to_markdown(r: &Report) -> String {
+    let v = &r.value;
+    let h = &v["header"];
+    let s = |x: &Value| {
+        x.as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| x.to_string())
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "# Monthly report {} — stream `{}`\n\n",
+        s(&h["month"]),
+        s(&h["stream"])
+    ));
+    out.push_str(&format!(
+        "- month: {} to {} (UTC, half-open)\n- rule set: `{}` v{} (effective {}), hash `{}`\n- ledger head: {}:{}\n- evaluation time: {} ({})\n- report hash: `{}`\n\n",
+        s(&h["month_start"]),
+        s(&h["month_end"]),
+        s(&h["rule_set"]["id"]),
+        h["rule_set"]["version"],
+        s(&h["rule_set"]["effective_from"]),
+        s(&h["rule_set"]["hash"]),
+        h["ledger_head"]["seq"],
+        s(&h["ledger_head"]["hash"]),
+        s(&h["evaluation_time"]),
+        s(&h["evaluation_time_source"]),
+        r.hash
+    ));
+    out.push_str("| goal | figure | target | counts | verdict | points | bod share |\n");
+    out.push_str("| --- | --- | --- | --- | --- | ---: | ---: |\n");
+    for g in v["goals"].as_array().into_iter().flatten() {
+        let f = &g["figure"];
+        let figure = if let Some(p) = f.get("percent") {
+            format!("{} % ({})", s(p), s(&f["fraction"]))
+        } else if let Some(l) = f.get("late") {
+            format!("{l} late")
+        } else if let Some(st) = f.get("state") {
+            s(st)
+        } else {
+            f.as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, n)| format!("{k}: {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
+        let counts = ["n", "needed", "within", "over", "late", "missing", "events"]
+            .iter()
+            .filter_map(|k| g["counts"].get(*k).map(|n| format!("{k} {n}")))
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            md_escape(&s(&g["label_en"])),
+            md_escape(&figure),
+            md_escape(&s(&g["target"])),
+            counts,
+            s(&g["verdict"]),
+            s(&g["points"]),
+            if g["bod_share_ore"].is_null() {
+                "pending".into()
+            } else {
+                ore(&g["bod_share_ore"])
+            }
+        ));
+    }
+    let t = &v["month_total"];
+    out.push_str(&format!(
+        "\n**Month total:** {} points; fee {}; uncapped {}; monthly cap {}; **bod {}**; cap bound: {}.\n",
+        s(&t["points"]),
+        ore(&t["fee_ore"]),
+        ore(&t["uncapped_ore"]),
+        ore(&t["monthly_cap_ore"]),
+        ore(&t["bod_ore"]),
+        s(&t["cap_bound"])
+    ));
+    if let Some(y) = t["yearly_cap"].as_object() {
+        out.push_str(&format!(
+            "Yearly cap {} %: cap so far {}, used before {}, final {}.\n",
+            y["percent"],
+            ore(&y["cap_so_far_ore"]),
+            ore(&y["used_before_ore"]),
+            ore(&y["final_ore"])
+        ));
+    }
+    out.push_str("\n## Breaches\n\n");
+    let mut any = false;
+    for g in v["goals"].as_array().into_iter().flatten() {
+        for b in g["breaches"].as_array().into_iter().flatten() {
+            any = true;
+            let ids: Vec<String> = b["events"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| format!("{}@{}", s(&e["id"]), e["seq"]))
+                .collect();
+            let what = if let Some(ms) = b["value_ms"].as_i64() {
+                format!(
+                    "start {}, stop {}: {} against {} {}",
+                    s(&b["start"]),
+                    s(&b["stop"]),
+                    minutes(ms),
+                    s(&b["limit"]["comparison"]),
+                    minutes(b["limit"]["ms"].as_i64().unwrap_or(0)),
+                )
+            } else if b["deadline"].is_string() {
+                format!(
+                    "start {}, stop {}, deadline {}",
+                    s(&b["start"]),
+                    if b["stop"].is_null() {
+                        "none".into()
+                    } else {
+                        s(&b["stop"])
+                    },
+                    s(&b["deadline"]),
+                )
+            } else {
+                s(&b["state"])
+            };
+            let units = match (b["units_over"].as_i64(), b["unit"].as_str()) {
+                (Some(n), Some(u)) if n > 0 && !u.is_empty() && u != "item" => {
+                    format!(", {n} {u}(s) over")
+                }
+                _ => String::new(),
+            };
+            out.push_str(&format!(
+                "- `{}` {}: {}{}; {} points; events: {}\n",
+                s(&g["goal"]),
+                md_escape(&s(&b["object"])),
+                what,
+                units,
+                s(&b["points"]),
+                ids.join(", ")
+            ));
+        }
+    }
+    if !any {
+        out.push_str("None.\n");
+    }
+    out.push_str("\n## Open clocks at month end\n\n");
+    let open = v["open_clocks"].as_array().cloned().unwrap_or_default();
+    if open.is_empty() {
+        out.push_str("None.\n");
+    }
+    for c in &open {
+        out.push_str(&format!(
+            "- {}: {} ({}) — start {}, deadline {}, elapsed {} h at month end / {} h at evaluation{}{}\n",
+            s(&c["goal"]),
+            md_escape(&s(&c["object"])),
+            s(&c["state"]),
+            s(&c["start"]),
+            s(&c["deadline"]),
+            c["elapsed_at_month_end_ms"].as_i64().unwrap_or(0) / 3_600_000,
+            c["elapsed_at_evaluation_ms"].as_i64().unwrap_or(0) / 3_600_000,
+            if c["overdue"].as_bool() == Some(true) { ", overdue" } else { "" },
+            if c["points_if_stopped_at_evaluation"].is_null() {
+                String::new()
+            } else {
+                format!(
+                    ", {} points if stopped at evaluation (not counted)",
+                    s(&c["points_if_stopped_at_evaluation"])
+                )
+            }
+        ));
+    }
+    let findings = v["findings"].as_array().cloned().unwrap_or_default();
+    if !findings.is_empty() {
+        out.push_str("\n## Findings\n\n");
+        for f in &findings {
+            out.push_str(&format!(
+                "- {}: {}\n",
+                s(&f["kind"]),
+                md_escape(&s(&f["text"]))
+            ));
+        }
+    }
+    let corrections = v["corrections"].as_array().cloned().unwrap_or_default();
+    if !corrections.is_empty() {
+        out.push_str("\n## Corrections applied\n\n");
+        for c in &corrections {
+            out.push_str(&format!(
+                "- {} of `{}` (seq {}) by `{}` (seq {})\n",
+                s(&c["action"]),
+                s(&c["corrected"]["id"]),
+                c["corrected"]["seq"],
+                s(&c["correction"]["id"]),
+                c["correction"]["seq"]
+            ));
+        }
+    }
+    out.push_str("\n## Policies used\n\n| policy | value | origin |\n| --- | --- | --- |\n");
+    for p in h["policies"].as_array().into_iter().flatten() {
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            s(&p["policy"]),
+            s(&p["value"]),
+            s(&p["origin"])
+        ));
+    }
+    out
+}
