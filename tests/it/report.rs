@@ -1,0 +1,138 @@
+//! `slaledger report` end to end: the SPEC §8.7 month appended from its file
+//! and reported, pinned by insta snapshots; the JSON is byte-identical
+//! across runs and states the policies and ledger head.
+
+use crate::support::*;
+
+const EVAL: &str = "2025-07-14T12:00:00+02:00";
+
+fn june_ledger(dir: &std::path::Path) -> std::path::PathBuf {
+    let ledger = dir.join("l");
+    init_example(&ledger);
+    let file = root().join("examples/bilag6/june-2025.jsonl");
+    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", err(&o));
+    ledger
+}
+
+fn report(ledger: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    let o = run(ledger, &all, None);
+    assert!(o.status.success(), "{}", err(&o));
+    out(&o)
+}
+
+#[test]
+fn the_spec_8_7_month_reports_19_points_and_4_750_000_ore() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_ledger(tmp.path());
+    let json = report(&ledger, &["--month", "2025-06", "--at", EVAL]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["month_total"]["points"], "19.0");
+    assert_eq!(v["month_total"]["bod_ore"], 4_750_000);
+    assert_eq!(v["month_total"]["monthly_cap_ore"], 12_500_000);
+    let goal = |id: &str| {
+        v["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["goal"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(goal("bilag6.kpi1.cat12")["figure"]["percent"], "87.50");
+    assert_eq!(goal("bilag6.kpi1.cat12")["bod_share_ore"], 750_000);
+    assert_eq!(goal("bilag6.kpi1.cat34")["figure"]["fraction"], "11/14");
+    assert_eq!(goal("bilag6.kpi1.cat34")["points"], "12.0");
+    assert_eq!(goal("bilag6.kpi2.cat3")["points"], "2.0");
+    assert_eq!(goal("bilag6.kpi4")["verdict"], "pending");
+    assert_eq!(goal("bilag6.not_performed")["points"], "2.0");
+    let open = v["open_clocks"].as_array().unwrap();
+    assert_eq!(open.len(), 2);
+    assert_eq!(open[0]["object"], "INC-2025-0610");
+    assert_eq!(open[0]["elapsed_at_month_end_ms"], (6 * 24 + 14) * 3_600_000i64);
+    assert_eq!(open[0]["elapsed_at_evaluation_ms"], (20 * 24 + 2) * 3_600_000i64);
+    assert_eq!(open[0]["points_if_stopped_at_evaluation"], "5.0");
+    // The header names the head the computation read and every policy.
+    let head = run(&ledger, &["head"], None);
+    let head_line = out(&head).lines().next().unwrap().to_owned();
+    assert_eq!(
+        format!(
+            "{}:{}",
+            v["header"]["ledger_head"]["seq"],
+            v["header"]["ledger_head"]["hash"].as_str().unwrap()
+        ),
+        head_line
+    );
+    assert_eq!(v["header"]["policies"].as_array().unwrap().len(), 8);
+    // Pinned whole (the ledger head and rule-set hash are deterministic: the
+    // events carry their own instants; recorded_at is the CLI's clock, but
+    // it is not part of the report).
+    let mut pinned = v.clone();
+    pinned["header"]["ledger_head"]["hash"] = "<head hash: depends on recorded_at>".into();
+    pinned["report_hash"] = "<depends on the head hash>".into();
+    insta::assert_snapshot!(
+        "june_2025_report_json",
+        serde_json::to_string_pretty(&pinned).unwrap()
+    );
+}
+
+#[test]
+fn report_json_is_byte_identical_across_runs_and_markdown_carries_its_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_ledger(tmp.path());
+    let a = report(&ledger, &["--month", "2025-06", "--at", EVAL]);
+    let b = report(&ledger, &["--month", "2025-06", "--at", EVAL, "--stream", "bilag6-example"]);
+    assert_eq!(a, b);
+    let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    let hash = v["report_hash"].as_str().unwrap();
+    // The hash is blake3 of the canonical JSON without the hash field.
+    let mut without = v.clone();
+    without.as_object_mut().unwrap().remove("report_hash");
+    let canonical = serde_json::to_string(&without).unwrap();
+    assert_eq!(blake3::hash(canonical.as_bytes()).to_hex().as_str(), hash);
+    assert_eq!(a.trim_end(), {
+        let mut with = without.clone();
+        with["report_hash"] = hash.into();
+        serde_json::to_string(&with).unwrap()
+    });
+    let md = report(&ledger, &["--month", "2025-06", "--at", EVAL, "--format", "md"]);
+    assert!(md.contains(hash));
+    let md_pinned = md.replace(hash, "<report hash>").replace(
+        v["header"]["ledger_head"]["hash"].as_str().unwrap(),
+        "<head hash>",
+    );
+    insta::assert_snapshot!("june_2025_report_md", md_pinned);
+}
+
+#[test]
+fn the_late_may_report_counts_in_may_and_report_errors_are_clear() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_ledger(tmp.path());
+    // §5.4 example 3 / §8.7: the May report arrived Thu 26 June: 7 started
+    // Arbejdsdage late, 7.0 points in May's figures.
+    let may: serde_json::Value =
+        serde_json::from_str(&report(&ledger, &["--month", "2025-05", "--at", EVAL])).unwrap();
+    let kpi4 = may["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["goal"] == "bilag6.kpi4")
+        .unwrap();
+    assert_eq!(kpi4["points"], "7.0");
+    assert_eq!(kpi4["figure"]["state"], "late");
+    // Errors.
+    for (args, msg) in [
+        (vec!["--month", "2025-13"], "--month `2025-13` is not a month"),
+        (vec!["--month", "2024-12"], "no rule set of stream `bilag6-example` governs 2024-12"),
+        (vec!["--month", "2025-06", "--stream", "nope"], "stream `nope` has no events"),
+        (vec!["--month", "2025-06", "--at", "2025-07-14 12:00"], "--at"),
+    ] {
+        let mut all = vec!["report"];
+        all.extend_from_slice(&args);
+        let o = run(&ledger, &all, None);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(err(&o).contains(msg), "{args:?}: {}", err(&o));
+    }
+}
