@@ -65,6 +65,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         "append: June 2025 of stream `bilag6-example` as one atomic, fdatasync'd batch",
     );
     let drafts = input::parse_jsonl(JUNE)?;
+    let june_events = drafts.len() as u64;
     let kinds: std::collections::BTreeSet<&str> =
         drafts.iter().map(|d| d.event.event.kind()).collect();
     println!(
@@ -118,15 +119,45 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         println!("{}", input::to_json_line(seq, &ledger.hash_at(seq)?, &ev));
     }
     println!("...");
+
+    step(
+        6,
+        "report: June 2025 under the Bilag 6 SLA, evaluated at the ledger head (SPEC §8.7)",
+    );
+    let q = slaledger_replay::month::MonthQuery {
+        stream: "bilag6-example".into(),
+        month: slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
+        eval: None,
+    };
+    let report = slaledger_replay::month::month_report(&ledger, &q)?;
+    let md = slaledger_projections::report::to_markdown(&report);
+    // The summary: header, goal table, month total and open clocks; the
+    // JSON (`slaledger report --month 2025-06`) holds every measurement.
+    for section in md.split("\n## ") {
+        if section.starts_with("Breaches") || section.starts_with("Policies") {
+            continue;
+        }
+        let section = section.trim_end();
+        if section.starts_with('#') {
+            println!("{section}");
+        } else {
+            println!("\n## {section}");
+        }
+    }
+    println!(
+        "\ncanonical JSON: {} bytes, report hash {} (byte-identical on every run)",
+        report.canonical.len(),
+        report.hash
+    );
     drop(ledger);
 
-    step(6, "verify: recompute the whole chain and check the index");
+    step(7, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        7,
+        8,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -141,7 +172,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(8, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(9, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -153,7 +184,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
                 ..Default::default()
             },
         )?;
-        let seq = l.head().seq - 38;
+        let seq = l.head().seq - june_events;
         let mut it = l.frames_from(seq + 1);
         let (pos, _) = it.next().context("no records")??;
         (
@@ -175,7 +206,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
     let _ = head_before;
 
-    println!("\nNext to land here (issues 3-7): the June report with KPI 1-4, bodspoint and bod; an as-of replay; a dispute diff; a Merkle proof.");
+    println!("\nNext to land here: the Bilag 7.2.A goals (issue 3), availability and probes (issue 4), an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
     Ok(())
 }
 

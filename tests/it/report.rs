@@ -51,8 +51,14 @@ fn the_spec_8_7_month_reports_19_points_and_4_750_000_ore() {
     let open = v["open_clocks"].as_array().unwrap();
     assert_eq!(open.len(), 2);
     assert_eq!(open[0]["object"], "INC-2025-0610");
-    assert_eq!(open[0]["elapsed_at_month_end_ms"], (6 * 24 + 14) * 3_600_000i64);
-    assert_eq!(open[0]["elapsed_at_evaluation_ms"], (20 * 24 + 2) * 3_600_000i64);
+    assert_eq!(
+        open[0]["elapsed_at_month_end_ms"],
+        (6 * 24 + 14) * 3_600_000i64
+    );
+    assert_eq!(
+        open[0]["elapsed_at_evaluation_ms"],
+        (20 * 24 + 2) * 3_600_000i64
+    );
     assert_eq!(open[0]["points_if_stopped_at_evaluation"], "5.0");
     // The header names the head the computation read and every policy.
     let head = run(&ledger, &["head"], None);
@@ -83,7 +89,17 @@ fn report_json_is_byte_identical_across_runs_and_markdown_carries_its_hash() {
     let tmp = tempfile::tempdir().unwrap();
     let ledger = june_ledger(tmp.path());
     let a = report(&ledger, &["--month", "2025-06", "--at", EVAL]);
-    let b = report(&ledger, &["--month", "2025-06", "--at", EVAL, "--stream", "bilag6-example"]);
+    let b = report(
+        &ledger,
+        &[
+            "--month",
+            "2025-06",
+            "--at",
+            EVAL,
+            "--stream",
+            "bilag6-example",
+        ],
+    );
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
     let hash = v["report_hash"].as_str().unwrap();
@@ -97,7 +113,10 @@ fn report_json_is_byte_identical_across_runs_and_markdown_carries_its_hash() {
         with["report_hash"] = hash.into();
         serde_json::to_string(&with).unwrap()
     });
-    let md = report(&ledger, &["--month", "2025-06", "--at", EVAL, "--format", "md"]);
+    let md = report(
+        &ledger,
+        &["--month", "2025-06", "--at", EVAL, "--format", "md"],
+    );
     assert!(md.contains(hash));
     let md_pinned = md.replace(hash, "<report hash>").replace(
         v["header"]["ledger_head"]["hash"].as_str().unwrap(),
@@ -124,10 +143,22 @@ fn the_late_may_report_counts_in_may_and_report_errors_are_clear() {
     assert_eq!(kpi4["figure"]["state"], "late");
     // Errors.
     for (args, msg) in [
-        (vec!["--month", "2025-13"], "--month `2025-13` is not a month"),
-        (vec!["--month", "2024-12"], "no rule set of stream `bilag6-example` governs 2024-12"),
-        (vec!["--month", "2025-06", "--stream", "nope"], "stream `nope` has no events"),
-        (vec!["--month", "2025-06", "--at", "2025-07-14 12:00"], "--at"),
+        (
+            vec!["--month", "2025-13"],
+            "--month `2025-13` is not a month",
+        ),
+        (
+            vec!["--month", "2024-12"],
+            "no rule set of stream `bilag6-example` governs 2024-12",
+        ),
+        (
+            vec!["--month", "2025-06", "--stream", "nope"],
+            "stream `nope` has no events",
+        ),
+        (
+            vec!["--month", "2025-06", "--at", "2025-07-14 12:00"],
+            "--at",
+        ),
     ] {
         let mut all = vec!["report"];
         all.extend_from_slice(&args);
