@@ -114,12 +114,19 @@ pub fn governing(versions: &[Version], m: Month) -> Option<&Version> {
         .max_by_key(|v| (v.reference.effective_from, v.reference.event.seq))
 }
 
-/// The stream's events through the ledger head, and the head's hash and
-/// `recorded_at`.
-pub fn stream_events(
-    ledger: &Ledger,
-    stream: &str,
-) -> Result<(Vec<(u64, StoredEvent)>, (u64, [u8; 32]), Instant), ReplayError> {
+/// A stream's events (ledger order) as read through a ledger position.
+#[derive(Debug, Clone)]
+pub struct StreamRead {
+    /// The stream's events with their seqs.
+    pub events: Vec<(u64, StoredEvent)>,
+    /// The last ledger position read: seq and chain hash.
+    pub head: (u64, [u8; 32]),
+    /// `recorded_at` of the event at that position.
+    pub last_recorded: Instant,
+}
+
+/// The stream's events through the ledger head.
+pub fn stream_events(ledger: &Ledger, stream: &str) -> Result<StreamRead, ReplayError> {
     let head = ledger.head();
     let mut events = Vec::new();
     let mut last_recorded = Instant::from_millis(0);
@@ -130,13 +137,17 @@ pub fn stream_events(
             events.push((seq, ev));
         }
     }
-    Ok((events, (head.seq, head.hash), last_recorded))
+    Ok(StreamRead {
+        events,
+        head: (head.seq, head.hash),
+        last_recorded,
+    })
 }
 
 /// Computes the report of one month from the ledger at its head.
 pub fn month_report(ledger: &Ledger, q: &MonthQuery) -> Result<Report, ReplayError> {
-    let (events, head, last_recorded) = stream_events(ledger, &q.stream)?;
-    report_from_events(&events, head, last_recorded, q)
+    let read = stream_events(ledger, &q.stream)?;
+    report_from_events(&read.events, read.head, read.last_recorded, q)
 }
 
 /// Computes the report of one month from a stream's events (ledger order)
