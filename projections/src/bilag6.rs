@@ -296,23 +296,23 @@ impl<'a> Incident<'a> {
         Some((cat.at.max(asg.at), refs))
     }
 
-    /// KPI 2 stop: the last resolution not followed by a reopening.
+    /// KPI 2 stop: the first resolution after the last reopening, if no
+    /// reopening follows it. SPEC §5.2 says "the last `incident_resolved`
+    /// not followed by an `incident_reopened`"; the two readings differ only
+    /// when a second resolution arrives without a reopening in between, and
+    /// then "last" would let a later month's duplicate resolution move an
+    /// earlier month's stop (see the issue note).
     fn resolution_stop(&self) -> Option<&'a Fact> {
-        let mut all: Vec<(Instant, u64, bool, &'a Fact)> = self
-            .resolutions
+        let last_reopen = self
+            .reopenings
             .iter()
-            .map(|f| (f.at, f.origin.seq, true, *f))
-            .chain(
-                self.reopenings
-                    .iter()
-                    .map(|f| (f.at, f.origin.seq, false, *f)),
-            )
-            .collect();
-        all.sort_by_key(|x| (x.0, x.1));
-        match all.last() {
-            Some((_, _, true, f)) => Some(*f),
-            _ => None,
-        }
+            .map(|f| (f.at, f.origin.seq))
+            .max();
+        self.resolutions
+            .iter()
+            .filter(|f| last_reopen.is_none_or(|r| (f.at, f.origin.seq) > r))
+            .min_by_key(|f| (f.at, f.origin.seq))
+            .copied()
     }
 
     /// The instant the contact was received (first report), else detected.

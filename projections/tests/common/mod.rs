@@ -43,7 +43,7 @@ pub fn rules() -> RuleSet {
 }
 
 /// A month's events, built line by line.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Month6 {
     lines: Vec<Value>,
 }
@@ -227,6 +227,36 @@ impl Month6 {
             Some(crate::common::t(&format!("{for_month}-20 12:00"))),
         );
         self
+    }
+
+    /// The lines of several builders one after the other.
+    pub fn concat(parts: &[Month6]) -> Month6 {
+        Month6 {
+            lines: parts.iter().flat_map(|p| p.lines.iter().cloned()).collect(),
+        }
+    }
+
+    /// A random interleaving of several builders' lines that keeps each
+    /// builder's own order (a deterministic xorshift from `seed`).
+    pub fn interleave(parts: &[Month6], seed: u64) -> Month6 {
+        let mut x = seed | 1;
+        let mut next = vec![0usize; parts.len()];
+        let mut lines = Vec::new();
+        loop {
+            let open: Vec<usize> = (0..parts.len())
+                .filter(|&i| next[i] < parts[i].lines.len())
+                .collect();
+            if open.is_empty() {
+                break;
+            }
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let i = open[(x % open.len() as u64) as usize];
+            lines.push(parts[i].lines[next[i]].clone());
+            next[i] += 1;
+        }
+        Month6 { lines }
     }
 
     /// The events in order, each recorded at its own instant.
