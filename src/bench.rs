@@ -112,6 +112,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             tmp.path().to_owned()
         }
     };
+    if args.report {
+        return crate::bench_report::run(&root, args.incidents);
+    }
     let now = Instant::parse("2026-01-01T00:00:00Z")?;
     let base = Instant::parse("2025-01-01T00:00:00Z")?.millis();
     let n = args.events.max(1000);

@@ -132,6 +132,12 @@ pub struct BenchArgs {
     /// Directory for the scratch ledgers (default: a temporary directory).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Measure only `report` (a year of 2,000 incidents a month) instead.
+    #[arg(long)]
+    pub report: bool,
+    /// Incidents per month for `--report`.
+    #[arg(long, default_value_t = 2000)]
+    pub incidents: u32,
     /// Batch sizes to measure (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = [1u64, 100, 1000, 10_000])]
     pub batches: Vec<u64>,

@@ -239,38 +239,38 @@ pub fn round_half_up(num: i128, den: i128) -> i64 {
 
 #[derive(Debug, Default)]
 struct Incident<'a> {
-    reports: Vec<&'a Fact>,
-    detected: Option<&'a Fact>,
-    categorisations: Vec<&'a Fact>,
-    assignments: Vec<&'a Fact>,
-    resolutions: Vec<&'a Fact>,
-    reopenings: Vec<&'a Fact>,
+    reports: Vec<&'a Fact<'a>>,
+    detected: Option<&'a Fact<'a>>,
+    categorisations: Vec<&'a Fact<'a>>,
+    assignments: Vec<&'a Fact<'a>>,
+    resolutions: Vec<&'a Fact<'a>>,
+    reopenings: Vec<&'a Fact<'a>>,
 }
 
 impl<'a> Incident<'a> {
     /// Effective category (SPEC §4.3): the latest customer categorisation
     /// (including the category sent with the report), else the latest
     /// supplier one; with the fact that set it.
-    fn category(&self) -> Option<(u8, &'a Fact)> {
-        let mut customer: Option<(u64, u8, &'a Fact)> = None;
-        let mut supplier: Option<(u64, u8, &'a Fact)> = None;
+    fn category(&self) -> Option<(u8, &'a Fact<'a>)> {
+        let mut customer: Option<(u64, u8, &'a Fact<'a>)> = None;
+        let mut supplier: Option<(u64, u8, &'a Fact<'a>)> = None;
         for f in &self.reports {
-            if let Event::IncidentReported(r) = &f.event {
+            if let Event::IncidentReported(r) = &*f.event {
                 if let Some(c) = r.customer_category {
-                    if customer.is_none_or(|x| x.0 < f.origin.seq) {
-                        customer = Some((f.origin.seq, c, f));
+                    if customer.is_none_or(|x| x.0 < f.seq) {
+                        customer = Some((f.seq, c, f));
                     }
                 }
             }
         }
         for f in &self.categorisations {
-            if let Event::IncidentCategorised(c) = &f.event {
+            if let Event::IncidentCategorised(c) = &*f.event {
                 let slot = match c.role {
                     CategoryRole::Customer => &mut customer,
                     CategoryRole::Supplier => &mut supplier,
                 };
-                if slot.is_none_or(|x| x.0 < f.origin.seq) {
-                    *slot = Some((f.origin.seq, c.category, f));
+                if slot.is_none_or(|x| x.0 < f.seq) {
+                    *slot = Some((f.seq, c.category, f));
                 }
             }
         }
@@ -284,13 +284,10 @@ impl<'a> Incident<'a> {
             .categorisations
             .iter()
             .filter(|f| {
-                matches!(&f.event, Event::IncidentCategorised(c) if c.role == CategoryRole::Supplier)
+                matches!(&*f.event, Event::IncidentCategorised(c) if c.role == CategoryRole::Supplier)
             })
-            .min_by_key(|f| (f.at, f.origin.seq))?;
-        let asg = self
-            .assignments
-            .iter()
-            .min_by_key(|f| (f.at, f.origin.seq))?;
+            .min_by_key(|f| (f.at, f.seq))?;
+        let asg = self.assignments.iter().min_by_key(|f| (f.at, f.seq))?;
         let mut refs = cat.refs();
         refs.extend(asg.refs());
         Some((cat.at.max(asg.at), refs))
@@ -302,34 +299,30 @@ impl<'a> Incident<'a> {
     /// when a second resolution arrives without a reopening in between, and
     /// then "last" would let a later month's duplicate resolution move an
     /// earlier month's stop (see the issue note).
-    fn resolution_stop(&self) -> Option<&'a Fact> {
-        let last_reopen = self
-            .reopenings
-            .iter()
-            .map(|f| (f.at, f.origin.seq))
-            .max();
+    fn resolution_stop(&self) -> Option<&'a Fact<'a>> {
+        let last_reopen = self.reopenings.iter().map(|f| (f.at, f.seq)).max();
         self.resolutions
             .iter()
-            .filter(|f| last_reopen.is_none_or(|r| (f.at, f.origin.seq) > r))
-            .min_by_key(|f| (f.at, f.origin.seq))
+            .filter(|f| last_reopen.is_none_or(|r| (f.at, f.seq) > r))
+            .min_by_key(|f| (f.at, f.seq))
             .copied()
     }
 
     /// The instant the contact was received (first report), else detected.
-    fn received(&self) -> Option<(Instant, &'a Fact)> {
+    fn received(&self) -> Option<(Instant, &'a Fact<'a>)> {
         let first_report = self
             .reports
             .iter()
-            .min_by_key(|f| (f.at, f.origin.seq))
+            .min_by_key(|f| (f.at, f.seq))
             .map(|f| (f.at, *f));
         first_report.or(self.detected.map(|f| (f.at, f)))
     }
 }
 
-fn incidents(facts: &Facts) -> BTreeMap<&str, Incident<'_>> {
+fn incidents<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Incident<'a>> {
     let mut m: BTreeMap<&str, Incident<'_>> = BTreeMap::new();
     for f in &facts.facts {
-        match &f.event {
+        match &*f.event {
             Event::IncidentReported(e) => m.entry(&e.incident_id).or_default().reports.push(f),
             Event::IncidentDetected(e) => {
                 let i = m.entry(&e.incident_id).or_default();
@@ -388,17 +381,37 @@ fn listed_open(a: Attribution, start: Instant, stop: Option<Instant>, m_end: Ins
     }
 }
 
+/// True when a clock started at `s` and stopped at `stop` can neither be
+/// counted in the month `[m_start, m_end)` nor listed open in it: a cheap
+/// test before any deadline or trace is built.
+fn skip_early(
+    a: Attribution,
+    s: Instant,
+    stop: Option<Instant>,
+    m_start: Instant,
+    m_end: Instant,
+) -> bool {
+    if s >= m_end {
+        return true;
+    }
+    match (a, stop) {
+        (Attribution::StopMonth, Some(t)) => t < m_start,
+        (Attribution::StartMonth, Some(_)) => s < m_start,
+        (_, None) => false,
+    }
+}
+
 fn elapsed(start: Instant, until: Instant) -> i64 {
     (until.millis() - start.millis()).max(0)
 }
 
 /// Computes month `m` of a Bilag 6 stream; `None` if no rule set governs it.
-pub fn evaluate(facts: &Facts, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
+pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
     evaluate_inner(facts, ctx, m, true)
 }
 
 fn evaluate_inner(
-    facts: &Facts,
+    facts: &Facts<'_>,
     ctx: &Context<'_>,
     m: Month,
     with_yearly_cap: bool,
@@ -406,7 +419,6 @@ fn evaluate_inner(
     let rules = (ctx.rules_for)(m)?;
     let pol = ctx.policies;
     let (m_start, m_end) = calendar::month_bounds(m);
-    let _ = m_start;
     let incs = incidents(facts);
     let mut goals = Vec::new();
     let mut open = Vec::new();
@@ -434,12 +446,30 @@ fn evaluate_inner(
 
     if let (Some(k1), Some(desk)) = (&rules.bilag6.kpi1, desk) {
         kpi1(
-            k1, desk, cal, &incs, pol, ctx.eval, m, m_end, &mut goals, &mut open,
+            k1,
+            desk,
+            cal,
+            &incs,
+            pol,
+            ctx.eval,
+            m,
+            (m_start, m_end),
+            &mut goals,
+            &mut open,
         );
     }
     if let (Some(k2), Some(desk)) = (&rules.bilag6.kpi2, desk) {
         kpi2(
-            k2, desk, cal, &incs, pol, ctx.eval, m, m_end, &mut goals, &mut open,
+            k2,
+            desk,
+            cal,
+            &incs,
+            pol,
+            ctx.eval,
+            m,
+            (m_start, m_end),
+            &mut goals,
+            &mut open,
         );
     }
     if let Some(k3) = &rules.bilag6.kpi3 {
@@ -477,16 +507,16 @@ fn evaluate_inner(
 
 /// P_M and F_M of a month (for the yearly cap of later months). The points
 /// of a month never depend on later months, so this ends at January.
-fn month_points(facts: &Facts, ctx: &Context<'_>, m: Month) -> Option<(Tenths, Option<i64>)> {
+fn month_points(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<(Tenths, Option<i64>)> {
     let r = evaluate_inner(facts, ctx, m, false)?;
     Some((r.total.points, fee_of(facts, m).0))
 }
 
-fn fee_of(facts: &Facts, m: Month) -> (Option<i64>, Vec<EventRef>) {
+fn fee_of(facts: &Facts<'_>, m: Month) -> (Option<i64>, Vec<EventRef>) {
     let mut sum: Option<i64> = None;
     let mut refs = Vec::new();
     for f in &facts.facts {
-        if let Event::FeeRecorded(e) = &f.event {
+        if let Event::FeeRecorded(e) = &*f.event {
             if e.month == m {
                 sum = Some(sum.unwrap_or(0).saturating_add(e.amount_ore));
                 refs.extend(f.refs());
@@ -513,7 +543,7 @@ fn month_bod(fee: i64, points: Tenths, rules: &RuleSet) -> (i64, i64, i64, bool)
 }
 
 fn month_total(
-    facts: &Facts,
+    facts: &Facts<'_>,
     ctx: &Context<'_>,
     rules: &RuleSet,
     m: Month,
@@ -618,7 +648,7 @@ fn kpi1(
     pol: Policies,
     eval: Instant,
     m: Month,
-    m_end: Instant,
+    (m_start, m_end): (Instant, Instant),
     goals: &mut Vec<GoalLine>,
     open: &mut Vec<OpenClock>,
 ) {
@@ -635,9 +665,26 @@ fn kpi1(
         let cat = cat_fact.map(|c| c.0).unwrap_or(1);
         let stop = inc.reaction_stop();
         for report in &inc.reports {
+            if report.at >= m_end {
+                continue; // its clock starts after the month: not in it, not open in it
+            }
             let Some(s) = desk.next_opening(cal, report.at) else {
                 continue;
             };
+            // A contact received after its incident was already categorised
+            // and assigned is reacted to on receipt: its own stop is never
+            // before its start (so a later contact never lands in an
+            // earlier month).
+            let stop = stop.as_ref().map(|(t, refs)| ((*t).max(s), refs));
+            if skip_early(
+                pol.attribution,
+                s,
+                stop.as_ref().map(|x| x.0),
+                m_start,
+                m_end,
+            ) {
+                continue;
+            }
             let l = limit(cat);
             let deadline = match pol.clock {
                 ClockPolicy::WallAfterStart => Some(s.saturating_add_millis(l)),
@@ -651,7 +698,7 @@ fn kpi1(
                 ClockPolicy::WallAfterStart => elapsed(s, t),
                 ClockPolicy::BusinessHours => desk.opening_time(cal, s, t),
             };
-            let object = format!("{} (contact {})", incident_id(report), report.origin.id);
+            let object = format!("{} (contact {})", incident_id(report), report.id);
             let stop_at = stop.as_ref().map(|x| x.0);
             if listed_open(pol.attribution, s, stop_at.filter(|t| *t <= eval), m_end) {
                 let until = eval.min(m_end);
@@ -669,17 +716,17 @@ fn kpi1(
                     events: events.clone(),
                 });
             }
-            let Some((stop_at, stop_refs)) = &stop else {
+            let Some((stop_at, stop_refs)) = stop else {
                 continue;
             };
             let clocked = Clocked {
-                month_of_stop: Some(calendar::month_of(*stop_at)),
+                month_of_stop: Some(calendar::month_of(stop_at)),
                 month_of_start: calendar::month_of(s),
             };
             if clocked.attributed(pol.attribution) != Some(m) {
                 continue;
             }
-            let r = value_at(*stop_at);
+            let r = value_at(stop_at);
             events.extend(stop_refs.iter().cloned());
             events.sort();
             events.dedup();
@@ -689,7 +736,7 @@ fn kpi1(
                     object,
                     category: Some(cat),
                     start: s,
-                    stop: Some(*stop_at),
+                    stop: Some(stop_at),
                     value_ms: Some(r),
                     limit: Limit::Duration {
                         ms: l,
@@ -783,11 +830,11 @@ fn kpi1_goal(pol: Policies, cat: u8) -> &'static str {
     }
 }
 
-fn incident_id(f: &Fact) -> &str {
-    match &f.event {
+fn incident_id<'a>(f: &'a Fact<'_>) -> &'a str {
+    match &*f.event {
         Event::IncidentReported(e) => &e.incident_id,
         Event::IncidentDetected(e) => &e.incident_id,
-        _ => &f.origin.id,
+        _ => f.id,
     }
 }
 
@@ -802,7 +849,7 @@ fn kpi2(
     pol: Policies,
     eval: Instant,
     m: Month,
-    m_end: Instant,
+    (m_start, m_end): (Instant, Instant),
     goals: &mut Vec<GoalLine>,
     open: &mut Vec<OpenClock>,
 ) {
@@ -811,7 +858,7 @@ fn kpi2(
         let Some((received, first)) = inc.received() else {
             continue;
         };
-        let registered = inc.reports.iter().find_map(|f| match &f.event {
+        let registered = inc.reports.iter().find_map(|f| match &*f.event {
             Event::IncidentReported(r) => r.record_created_at,
             _ => None,
         });
@@ -819,9 +866,21 @@ fn kpi2(
             (Kpi2Start::Registered, Some(r)) => r,
             _ => received,
         };
+        if from >= m_end {
+            continue;
+        }
         let Some(s) = desk.next_opening(cal, from) else {
             continue;
         };
+        if skip_early(
+            pol.attribution,
+            s,
+            inc.resolution_stop().map(|f| f.at),
+            m_start,
+            m_end,
+        ) {
+            continue;
+        }
         let cat_fact = inc.category();
         let cat = cat_fact.map(|c| c.0).unwrap_or(1).clamp(1, 4);
         let mut events = first.refs();
@@ -1010,7 +1069,7 @@ fn kpi2_goal(cat: u8) -> (&'static str, &'static str, &'static str) {
 fn kpi3(
     k: &crate::ruleset::Kpi3,
     cal: &Calendar,
-    facts: &Facts,
+    facts: &Facts<'_>,
     incs: &BTreeMap<&str, Incident<'_>>,
     pol: Policies,
     eval: Instant,
@@ -1020,12 +1079,12 @@ fn kpi3(
     open: &mut Vec<OpenClock>,
     findings: &mut Vec<Finding>,
 ) {
-    let mut deliveries: BTreeMap<&str, &Fact> = BTreeMap::new();
+    let mut deliveries: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
     for f in &facts.facts {
-        if let Event::RcaDelivered(d) = &f.event {
+        if let Event::RcaDelivered(d) = &*f.event {
             if let Some(id) = &d.rca_request_id {
                 let e = deliveries.entry(id.as_str()).or_insert(f);
-                if (f.at, f.origin.seq) < (e.at, e.origin.seq) {
+                if (f.at, f.seq) < (e.at, e.seq) {
                     *e = f;
                 }
             }
@@ -1033,7 +1092,7 @@ fn kpi3(
     }
     let mut population = Vec::new();
     for f in &facts.facts {
-        let Event::RcaRequested(r) = &f.event else {
+        let Event::RcaRequested(r) = &*f.event else {
             continue;
         };
         let cat = incs
@@ -1128,7 +1187,7 @@ fn kpi3(
 fn kpi4(
     k: &crate::ruleset::Kpi4,
     ctx: &Context<'_>,
-    facts: &Facts,
+    facts: &Facts<'_>,
     pol: Policies,
     m: Month,
     goals: &mut Vec<GoalLine>,
@@ -1168,7 +1227,7 @@ fn kpi4(
     let rejected: Vec<&str> = facts
         .facts
         .iter()
-        .filter_map(|f| match &f.event {
+        .filter_map(|f| match &*f.event {
             Event::MonthlyReportRejected(x) if x.month == r => Some(x.submission_event_id.as_str()),
             _ => None,
         })
@@ -1177,15 +1236,15 @@ fn kpi4(
     let submission = facts
         .facts
         .iter()
-        .filter(|f| matches!(&f.event, Event::MonthlyReportSubmitted(x) if x.month == r))
+        .filter(|f| matches!(&*f.event, Event::MonthlyReportSubmitted(x) if x.month == r))
         .filter(|f| {
-            let is_rejected = rejected.contains(&f.origin.id.as_str());
+            let is_rejected = rejected.contains(&f.id);
             if is_rejected {
                 rejected_refs.extend(f.refs());
             }
             !(is_rejected && pol.kpi4_rejected_report == Kpi4RejectedReport::DoesNotCount)
         })
-        .min_by_key(|f| (f.at, f.origin.seq));
+        .min_by_key(|f| (f.at, f.seq));
     let object = format!("report for {r}");
     let (state, stop, units, points) = match submission {
         Some(f) if f.at <= d_at => ("on time", Some(f.at), 0, Tenths(0)),
@@ -1262,11 +1321,17 @@ fn kpi4(
 
 // ----------------------------------------------------- not performed (§5.5)
 
-fn not_performed(rate: Tenths, facts: &Facts, pol: Policies, m: Month, goals: &mut Vec<GoalLine>) {
+fn not_performed(
+    rate: Tenths,
+    facts: &Facts<'_>,
+    pol: Policies,
+    m: Month,
+    goals: &mut Vec<GoalLine>,
+) {
     let mut per_kpi: BTreeMap<u8, i64> = BTreeMap::new();
     let mut population = Vec::new();
     for f in &facts.facts {
-        let Event::MeasurementMissing(e) = &f.event else {
+        let Event::MeasurementMissing(e) = &*f.event else {
             continue;
         };
         if e.month != m {

@@ -5,7 +5,8 @@
 use slaledger_ledger::event::{Event, StoredEvent};
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::CorrectionAction;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A reference to a ledger event, as reports cite it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -16,24 +17,35 @@ pub struct EventRef {
     pub id: String,
 }
 
-/// One fact: an event's current content.
+/// One fact: an event's current content, borrowed from the events read
+/// unless a correction replaced it.
 #[derive(Debug, Clone)]
-pub struct Fact {
-    /// The original event (its `seq` orders "latest" rules, SPEC §9.3).
-    pub origin: EventRef,
+pub struct Fact<'e> {
+    /// Seq of the original event (it orders "latest" rules, SPEC §9.3).
+    pub seq: u64,
+    /// Id of the original event.
+    pub id: &'e str,
     /// The corrections that shaped the current content, oldest first.
     pub corrected_by: Vec<EventRef>,
     /// The fact's own instant: the named instant of the current content, else
     /// the original event's `occurred_at`.
     pub at: Instant,
     /// The current content.
-    pub event: Event,
+    pub event: Cow<'e, Event>,
 }
 
-impl Fact {
+impl Fact<'_> {
+    /// The original event as a report cites it.
+    pub fn origin(&self) -> EventRef {
+        EventRef {
+            seq: self.seq,
+            id: self.id.to_owned(),
+        }
+    }
+
     /// The original event and every correction applied to it.
     pub fn refs(&self) -> Vec<EventRef> {
-        let mut v = vec![self.origin.clone()];
+        let mut v = vec![self.origin()];
         v.extend(self.corrected_by.iter().cloned());
         v
     }
@@ -52,10 +64,10 @@ pub struct AppliedCorrection {
 
 /// The facts of one stream.
 #[derive(Debug, Clone, Default)]
-pub struct Facts {
+pub struct Facts<'e> {
     /// Current facts with instant ≤ the evaluation time, in ledger order of
     /// their original events.
-    pub facts: Vec<Fact>,
+    pub facts: Vec<Fact<'e>>,
     /// Every correction applied, in ledger order of the corrections.
     pub corrections: Vec<AppliedCorrection>,
 }
@@ -64,9 +76,18 @@ pub struct Facts {
 /// Corrections are applied by position (every correction in `events`
 /// counts, whatever its time: it says what the fact was); facts whose own
 /// instant is after `eval` are left out.
-pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts {
+pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
+    // Only corrected events need finding by id; most streams have few.
+    let corrected: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|(_, ev)| match &ev.event {
+            Event::Correction(c) => Some(c.corrects.as_str()),
+            _ => None,
+        })
+        .collect();
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut slots: Vec<(EventRef, Instant, Option<Event>, Vec<EventRef>)> = Vec::new();
+    type Slot<'e> = (u64, &'e str, Instant, Option<Cow<'e, Event>>, Vec<EventRef>);
+    let mut slots: Vec<Slot<'_>> = Vec::new();
     let mut corrections = Vec::new();
     for (seq, ev) in events {
         if let Event::Correction(c) = &ev.event {
@@ -78,36 +99,40 @@ pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts {
                 id: ev.id.clone(),
             };
             let slot = &mut slots[i];
-            slot.2 = match c.action {
-                CorrectionAction::Replace => c.replacement.as_deref().cloned(),
+            slot.3 = match c.action {
+                CorrectionAction::Replace => c.replacement.as_deref().map(Cow::Borrowed),
                 CorrectionAction::Retract => None,
             };
-            slot.3.push(cref.clone());
+            slot.4.push(cref.clone());
             corrections.push(AppliedCorrection {
-                corrected: slot.0.clone(),
+                corrected: EventRef {
+                    seq: slot.0,
+                    id: slot.1.to_owned(),
+                },
                 correction: cref,
                 action: c.action.as_str(),
             });
             continue;
         }
-        by_id.insert(ev.id.as_str(), slots.len());
+        if corrected.contains(ev.id.as_str()) {
+            by_id.insert(ev.id.as_str(), slots.len());
+        }
         slots.push((
-            EventRef {
-                seq: *seq,
-                id: ev.id.clone(),
-            },
+            *seq,
+            ev.id.as_str(),
             ev.occurred_at,
-            Some(ev.event.clone()),
+            Some(Cow::Borrowed(&ev.event)),
             Vec::new(),
         ));
     }
     let facts = slots
         .into_iter()
-        .filter_map(|(origin, occurred, event, corrected_by)| {
+        .filter_map(|(seq, id, occurred, event, corrected_by)| {
             let event = event?;
             let at = event.named_instant().unwrap_or(occurred);
             (at <= eval).then_some(Fact {
-                origin,
+                seq,
+                id,
                 corrected_by,
                 at,
                 event,

@@ -11,9 +11,11 @@ use crate::bilag6::{Figure, Limit, Measurement, MonthResult, OpenClock};
 use crate::calendar;
 use crate::facts::{AppliedCorrection, EventRef};
 use crate::ruleset::{Origin, RuleSet};
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::Value;
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::Month;
+use std::collections::BTreeMap;
 
 /// The rule-set version a report was computed under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,8 +56,6 @@ pub struct Header {
 /// A computed report: canonical JSON and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Report {
-    /// The report as a JSON value (with `report_hash`).
-    pub value: Value,
     /// The canonical JSON text (with `report_hash`).
     pub canonical: String,
     /// blake3 of the canonical JSON without `report_hash`, hex.
@@ -109,70 +109,271 @@ pub fn percent_2dp(num: i64, den: i64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-fn refs(v: &[EventRef]) -> Value {
-    Value::Array(
-        v.iter()
-            .map(|r| json!({"seq": r.seq, "id": r.id}))
-            .collect(),
-    )
+#[derive(Serialize)]
+struct RefJ<'a> {
+    id: &'a str,
+    seq: u64,
 }
 
-fn instant(t: Instant) -> Value {
-    Value::String(t.to_string())
+fn refs(v: &[EventRef]) -> Vec<RefJ<'_>> {
+    v.iter()
+        .map(|r| RefJ {
+            id: &r.id,
+            seq: r.seq,
+        })
+        .collect()
 }
 
-fn opt_instant(t: Option<Instant>) -> Value {
-    t.map(instant).unwrap_or(Value::Null)
+// Every struct below is serialised by serde_json in field declaration order,
+// so its fields are declared in byte order of their names: the output is
+// canonical without a second pass (checked by a test).
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum LimitJ {
+    Duration {
+        comparison: &'static str,
+        ms: i64,
+    },
+    Deadline {
+        comparison: &'static str,
+        deadline: String,
+    },
 }
 
-fn measurement(m: &Measurement) -> Value {
-    let limit = match &m.limit {
-        Limit::Duration { ms, strict } => json!({
-            "ms": ms, "comparison": if *strict { "<" } else { "≤" }
-        }),
-        Limit::Deadline(d) => json!({"deadline": instant(*d), "comparison": "≤"}),
-    };
-    json!({
-        "object": m.object,
-        "category": m.category,
-        "start": instant(m.start),
-        "stop": opt_instant(m.stop),
-        "value_ms": m.value_ms,
-        "limit": limit,
-        "deadline": opt_instant(m.deadline),
-        "within": m.within,
-        "units_over": m.units_over,
-        "unit": m.unit,
-        "points": m.points.display(),
-        "state": m.state,
-        "events": refs(&m.events),
-    })
+#[derive(Serialize)]
+struct MeasJ<'a> {
+    category: Option<u8>,
+    deadline: Option<String>,
+    events: Vec<RefJ<'a>>,
+    limit: LimitJ,
+    object: &'a str,
+    points: String,
+    start: String,
+    state: Option<&'static str>,
+    stop: Option<String>,
+    unit: &'static str,
+    units_over: i64,
+    value_ms: Option<i64>,
+    within: bool,
 }
 
-fn open_clock(c: &OpenClock) -> Value {
-    json!({
-        "goal": c.goal,
-        "object": c.object,
-        "category": c.category,
-        "start": instant(c.start),
-        "deadline": opt_instant(c.deadline),
-        "elapsed_at_month_end_ms": c.elapsed_month_end_ms,
-        "elapsed_at_evaluation_ms": c.elapsed_eval_ms,
-        "overdue": c.overdue,
-        "points_if_stopped_at_evaluation": c.points_if_stopped_now.map(|p| p.display()),
-        "state": c.state,
-        "events": refs(&c.events),
-    })
-}
-
-fn share(fee: Option<i64>, tenths: i64, pct: u32) -> Value {
-    match fee {
-        Some(f) => json!(crate::bilag6::round_half_up(
-            i128::from(f) * i128::from(tenths) * i128::from(pct),
-            1000
-        )),
-        None => Value::Null,
+fn measurement(m: &Measurement) -> MeasJ<'_> {
+    MeasJ {
+        category: m.category,
+        deadline: m.deadline.map(|d| d.to_string()),
+        events: refs(&m.events),
+        limit: match &m.limit {
+            Limit::Duration { ms, strict } => LimitJ::Duration {
+                comparison: if *strict { "<" } else { "≤" },
+                ms: *ms,
+            },
+            Limit::Deadline(d) => LimitJ::Deadline {
+                comparison: "≤",
+                deadline: d.to_string(),
+            },
+        },
+        object: &m.object,
+        points: m.points.display(),
+        start: m.start.to_string(),
+        state: m.state,
+        stop: m.stop.map(|t| t.to_string()),
+        unit: m.unit,
+        units_over: m.units_over,
+        value_ms: m.value_ms,
+        within: m.within,
     }
+}
+
+#[derive(Serialize)]
+struct OpenJ<'a> {
+    category: Option<u8>,
+    deadline: Option<String>,
+    elapsed_at_evaluation_ms: i64,
+    elapsed_at_month_end_ms: i64,
+    events: Vec<RefJ<'a>>,
+    goal: &'static str,
+    object: &'a str,
+    overdue: bool,
+    points_if_stopped_at_evaluation: Option<String>,
+    start: String,
+    state: &'static str,
+}
+
+fn open_clock(c: &OpenClock) -> OpenJ<'_> {
+    OpenJ {
+        category: c.category,
+        deadline: c.deadline.map(|d| d.to_string()),
+        elapsed_at_evaluation_ms: c.elapsed_eval_ms,
+        elapsed_at_month_end_ms: c.elapsed_month_end_ms,
+        events: refs(&c.events),
+        goal: c.goal,
+        object: &c.object,
+        overdue: c.overdue,
+        points_if_stopped_at_evaluation: c.points_if_stopped_now.map(|p| p.display()),
+        start: c.start.to_string(),
+        state: c.state,
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FigureJ {
+    Percent { fraction: String, percent: String },
+    Late { late: i64 },
+    State { state: &'static str },
+    Counts(BTreeMap<String, i64>),
+}
+
+#[derive(Serialize)]
+struct ShortfallJ {
+    counted: i64,
+    percentage_points: String,
+}
+
+#[derive(Serialize)]
+struct GoalJ<'a> {
+    bod_share_ore: Option<i64>,
+    breaches: Vec<MeasJ<'a>>,
+    counts: BTreeMap<&'static str, i64>,
+    figure: FigureJ,
+    goal: &'static str,
+    label_da: &'static str,
+    label_en: &'static str,
+    points: String,
+    population: Vec<MeasJ<'a>>,
+    shortfall: Option<ShortfallJ>,
+    source: &'static str,
+    target: &'a str,
+    verdict: &'static str,
+}
+
+#[derive(Serialize)]
+struct YearlyJ {
+    cap_so_far_ore: i64,
+    final_ore: i64,
+    percent: u32,
+    used_before_ore: i64,
+}
+
+#[derive(Serialize)]
+struct TotalJ<'a> {
+    bod_ore: Option<i64>,
+    bod_state: &'static str,
+    cap_bound: &'static str,
+    fee_events: Vec<RefJ<'a>>,
+    fee_ore: Option<i64>,
+    monthly_cap_ore: Option<i64>,
+    points: String,
+    uncapped_ore: Option<i64>,
+    yearly_cap: Option<YearlyJ>,
+}
+
+#[derive(Serialize)]
+struct FindingJ<'a> {
+    events: Vec<RefJ<'a>>,
+    kind: &'static str,
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+struct CorrectionJ<'a> {
+    action: &'static str,
+    corrected: RefJ<'a>,
+    correction: RefJ<'a>,
+}
+
+#[derive(Serialize)]
+struct HeadJ<'a> {
+    hash: &'a str,
+    seq: u64,
+}
+
+#[derive(Serialize)]
+struct PolicyJ {
+    origin: &'static str,
+    policy: &'static str,
+    value: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleSetJ<'a> {
+    effective_from: String,
+    event: RefJ<'a>,
+    hash: &'a str,
+    id: &'a str,
+    version: u32,
+}
+
+#[derive(Serialize)]
+struct SoftwareJ<'a> {
+    program: &'static str,
+    schema_version: u16,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct HeaderJ<'a> {
+    as_of: Option<String>,
+    counterfactual: bool,
+    disputes: Vec<String>,
+    evaluation_time: String,
+    evaluation_time_source: &'static str,
+    ledger_head: HeadJ<'a>,
+    month: String,
+    month_end: String,
+    month_start: String,
+    overlay: Option<String>,
+    policies: Vec<PolicyJ>,
+    rule_set: RuleSetJ<'a>,
+    software: SoftwareJ<'a>,
+    stream: &'a str,
+}
+
+#[derive(Serialize)]
+struct CalendarJ {
+    add_closed: Vec<String>,
+    remove_closed: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FeeJ {
+    monthly_cap_percent: u32,
+    percent_per_point: u32,
+    yearly_cap_percent: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct TargetJ<'a> {
+    goal: &'static str,
+    target: &'a str,
+}
+
+#[derive(Serialize)]
+struct ParamsJ<'a> {
+    calendar: CalendarJ,
+    fee: FeeJ,
+    targets: Vec<TargetJ<'a>>,
+}
+
+#[derive(Serialize)]
+struct ReportJ<'a> {
+    corrections: Vec<CorrectionJ<'a>>,
+    findings: Vec<FindingJ<'a>>,
+    goals: Vec<GoalJ<'a>>,
+    header: HeaderJ<'a>,
+    month_total: TotalJ<'a>,
+    open_clocks: Vec<OpenJ<'a>>,
+    parameters: ParamsJ<'a>,
+    report: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report_hash: Option<String>,
+}
+
+fn share(fee: Option<i64>, tenths: i64, pct: u32) -> Option<i64> {
+    fee.map(|f| {
+        crate::bilag6::round_half_up(i128::from(f) * i128::from(tenths) * i128::from(pct), 1000)
+    })
 }
 
 /// Builds the report of a Bilag 6 month.
@@ -183,132 +384,159 @@ pub fn bilag6_report(
     corrections: &[AppliedCorrection],
 ) -> Report {
     let (from, to) = calendar::month_bounds(h.month);
-    let goals: Vec<Value> = r
+    let goals = r
         .goals
         .iter()
-        .map(|g| {
-            let figure = match &g.figure {
-                Figure::Percent { num, den } => json!({
-                    "percent": percent_2dp(*num, *den),
-                    "fraction": format!("{num}/{den}"),
-                }),
-                Figure::Late(n) => json!({"late": n}),
-                Figure::State(s) => json!({"state": s}),
-                Figure::NotPerformed(v) => Value::Object(
-                    v.iter()
-                        .map(|(k, n)| (format!("kpi{k}"), json!(n)))
-                        .collect::<Map<String, Value>>(),
-                ),
-            };
-            let counts: Map<String, Value> = g
-                .counts
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), json!(v)))
-                .collect();
-            let shortfall = g.shortfall.map(|(num, den, units)| {
-                json!({"percentage_points": format!("{num}/{den}"), "counted": units})
-            });
-            json!({
-                "goal": g.goal,
-                "label_da": g.label_da,
-                "label_en": g.label_en,
-                "source": g.source,
-                "figure": figure,
-                "target": g.target,
-                "counts": counts,
-                "verdict": g.verdict.as_str(),
-                "shortfall": shortfall,
-                "points": g.points.display(),
-                "bod_share_ore": share(r.total.fee, g.points.0, rules.fee.percent_per_point),
-                "breaches": g.breaches().map(measurement).collect::<Vec<_>>(),
-                "population": g.population.iter().map(measurement).collect::<Vec<_>>(),
-            })
+        .map(|g| GoalJ {
+            bod_share_ore: share(r.total.fee, g.points.0, rules.fee.percent_per_point),
+            breaches: g.breaches().map(measurement).collect(),
+            counts: g.counts.iter().copied().collect(),
+            figure: match &g.figure {
+                Figure::Percent { num, den } => FigureJ::Percent {
+                    fraction: format!("{num}/{den}"),
+                    percent: percent_2dp(*num, *den),
+                },
+                Figure::Late(n) => FigureJ::Late { late: *n },
+                Figure::State(s) => FigureJ::State { state: s },
+                Figure::NotPerformed(v) => {
+                    FigureJ::Counts(v.iter().map(|(k, n)| (format!("kpi{k}"), *n)).collect())
+                }
+            },
+            goal: g.goal,
+            label_da: g.label_da,
+            label_en: g.label_en,
+            points: g.points.display(),
+            population: g.population.iter().map(measurement).collect(),
+            shortfall: g.shortfall.map(|(num, den, units)| ShortfallJ {
+                counted: units,
+                percentage_points: format!("{num}/{den}"),
+            }),
+            source: g.source,
+            target: &g.target,
+            verdict: g.verdict.as_str(),
         })
         .collect();
     let t = &r.total;
-    let total = json!({
-        "points": t.points.display(),
-        "fee_ore": t.fee,
-        "fee_events": refs(&t.fee_events),
-        "uncapped_ore": t.uncapped,
-        "monthly_cap_ore": t.monthly_cap,
-        "bod_ore": t.bod,
-        "bod_state": if t.bod.is_some() { "computed" } else { "pending (no fee recorded)" },
-        "yearly_cap": t.yearly.as_ref().map(|y| json!({
-            "percent": y.percent, "cap_so_far_ore": y.cap_so_far,
-            "used_before_ore": y.used_before, "final_ore": y.final_bod,
-        })),
-        "cap_bound": t.cap_bound,
-    });
-    let findings: Vec<Value> = r
-        .findings
-        .iter()
-        .map(|f| json!({"kind": f.kind, "text": f.text, "events": refs(&f.events)}))
-        .collect();
-    let corrections: Vec<Value> = corrections
-        .iter()
-        .map(|c| {
-            json!({
-                "corrected": {"seq": c.corrected.seq, "id": c.corrected.id},
-                "correction": {"seq": c.correction.seq, "id": c.correction.id},
-                "action": c.action,
-            })
-        })
-        .collect();
     let cal = &rules.calendar;
-    let parameters = json!({
-        "fee": {
-            "percent_per_point": rules.fee.percent_per_point,
-            "monthly_cap_percent": rules.fee.monthly_cap_percent,
-            "yearly_cap_percent": rules.fee.yearly_cap_percent,
-        },
-        "calendar": {
-            "add_closed": cal.add_dates.iter().map(|d| d.to_string())
-                .chain(cal.add_named.iter().map(|n| n.as_str().to_owned())).collect::<Vec<_>>(),
-            "remove_closed": cal.remove_dates.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
-        },
-        "targets": r.goals.iter().map(|g| json!({"goal": g.goal, "target": g.target})).collect::<Vec<_>>(),
-    });
-    let mut value = json!({
-        "report": "slaledger monthly report",
-        "header": {
-            "stream": h.stream,
-            "month": h.month.to_string(),
-            "month_start": instant(from),
-            "month_end": instant(to),
-            "rule_set": {
-                "id": h.rule_set.id,
-                "version": h.rule_set.version,
-                "effective_from": h.rule_set.effective_from.to_string(),
-                "hash": h.rule_set.hash,
-                "event": {"seq": h.rule_set.event.seq, "id": h.rule_set.event.id},
+    let mut report = ReportJ {
+        corrections: corrections
+            .iter()
+            .map(|c| CorrectionJ {
+                action: c.action,
+                corrected: RefJ {
+                    id: &c.corrected.id,
+                    seq: c.corrected.seq,
+                },
+                correction: RefJ {
+                    id: &c.correction.id,
+                    seq: c.correction.seq,
+                },
+            })
+            .collect(),
+        findings: r
+            .findings
+            .iter()
+            .map(|f| FindingJ {
+                events: refs(&f.events),
+                kind: f.kind,
+                text: &f.text,
+            })
+            .collect(),
+        goals,
+        header: HeaderJ {
+            as_of: None,
+            counterfactual: false,
+            disputes: Vec::new(),
+            evaluation_time: h.eval.0.to_string(),
+            evaluation_time_source: h.eval.1,
+            ledger_head: HeadJ {
+                hash: &h.head.1,
+                seq: h.head.0,
             },
-            "policies": h.policies.iter().map(|(n, v, o)| json!({
-                "policy": n, "value": v, "origin": o.as_str()
-            })).collect::<Vec<_>>(),
-            "ledger_head": {"seq": h.head.0, "hash": h.head.1},
-            "as_of": Value::Null,
-            "evaluation_time": instant(h.eval.0),
-            "evaluation_time_source": h.eval.1,
-            "overlay": Value::Null,
-            "counterfactual": false,
-            "disputes": [],
-            "software": {"program": "slaledger", "version": h.software_version,
-                          "schema_version": h.schema_version},
+            month: h.month.to_string(),
+            month_end: to.to_string(),
+            month_start: from.to_string(),
+            overlay: None,
+            policies: h
+                .policies
+                .iter()
+                .map(|(n, v, o)| PolicyJ {
+                    origin: o.as_str(),
+                    policy: n,
+                    value: v,
+                })
+                .collect(),
+            rule_set: RuleSetJ {
+                effective_from: h.rule_set.effective_from.to_string(),
+                event: RefJ {
+                    id: &h.rule_set.event.id,
+                    seq: h.rule_set.event.seq,
+                },
+                hash: &h.rule_set.hash,
+                id: &h.rule_set.id,
+                version: h.rule_set.version,
+            },
+            software: SoftwareJ {
+                program: "slaledger",
+                schema_version: h.schema_version,
+                version: &h.software_version,
+            },
+            stream: &h.stream,
         },
-        "goals": goals,
-        "month_total": total,
-        "open_clocks": r.open_clocks.iter().map(open_clock).collect::<Vec<_>>(),
-        "findings": findings,
-        "corrections": corrections,
-        "parameters": parameters,
-    });
-    let without = canonical_json(&value);
+        month_total: TotalJ {
+            bod_ore: t.bod,
+            bod_state: if t.bod.is_some() {
+                "computed"
+            } else {
+                "pending (no fee recorded)"
+            },
+            cap_bound: t.cap_bound,
+            fee_events: refs(&t.fee_events),
+            fee_ore: t.fee,
+            monthly_cap_ore: t.monthly_cap,
+            points: t.points.display(),
+            uncapped_ore: t.uncapped,
+            yearly_cap: t.yearly.as_ref().map(|y| YearlyJ {
+                cap_so_far_ore: y.cap_so_far,
+                final_ore: y.final_bod,
+                percent: y.percent,
+                used_before_ore: y.used_before,
+            }),
+        },
+        open_clocks: r.open_clocks.iter().map(open_clock).collect(),
+        parameters: ParamsJ {
+            calendar: CalendarJ {
+                add_closed: cal
+                    .add_dates
+                    .iter()
+                    .map(|d| d.to_string())
+                    .chain(cal.add_named.iter().map(|n| n.as_str().to_owned()))
+                    .collect(),
+                remove_closed: cal.remove_dates.iter().map(|d| d.to_string()).collect(),
+            },
+            fee: FeeJ {
+                monthly_cap_percent: rules.fee.monthly_cap_percent,
+                percent_per_point: rules.fee.percent_per_point,
+                yearly_cap_percent: rules.fee.yearly_cap_percent,
+            },
+            targets: r
+                .goals
+                .iter()
+                .map(|g| TargetJ {
+                    goal: g.goal,
+                    target: &g.target,
+                })
+                .collect(),
+        },
+        report: "slaledger monthly report",
+        report_hash: None,
+    };
+    // serde_json never fails on these types (string keys, no floats).
+    let without = serde_json::to_string(&report).unwrap_or_default();
     let hash = blake3::hash(without.as_bytes()).to_hex().to_string();
-    value["report_hash"] = Value::String(hash.clone());
+    report.report_hash = Some(hash.clone());
     Report {
-        canonical: canonical_json(&value),
-        value,
+        canonical: serde_json::to_string(&report).unwrap_or_default(),
         hash,
     }
 }
@@ -351,7 +579,8 @@ fn ore(v: &Value) -> String {
 /// Renders the report as Markdown (breaches only; the JSON holds the full
 /// population). Carries the report hash; never hashed itself.
 pub fn to_markdown(r: &Report) -> String {
-    let v = &r.value;
+    let parsed: Value = serde_json::from_str(&r.canonical).unwrap_or(Value::Null);
+    let v = &parsed;
     let h = &v["header"];
     let s = |x: &Value| {
         x.as_str()

@@ -603,3 +603,27 @@ fn attribution_and_open_clock_example_5_7() {
     assert_eq!(c.points_if_stopped_now.unwrap().0, 220);
     assert_eq!(points(&feb, "bilag6.kpi2.cat1"), 0);
 }
+
+#[test]
+fn a_contact_after_the_reaction_counts_in_its_own_month_with_zero_reaction_time() {
+    let mut b = Month6::default();
+    b.report("S", "2025-06-27 10:00", None)
+        .react("S", 1, "2025-06-27 10:05")
+        .report("S", "2025-07-02 09:00", None);
+    let june = b.eval("2025-06", "2025-07-14 12:00");
+    let g = june
+        .goals
+        .iter()
+        .find(|g| g.goal == "bilag6.kpi1.cat12")
+        .unwrap();
+    assert_eq!(g.population.len(), 1);
+    let july = b.eval("2025-07", "2025-07-14 12:00");
+    let g = july
+        .goals
+        .iter()
+        .find(|g| g.goal == "bilag6.kpi1.cat12")
+        .unwrap();
+    assert_eq!(g.population.len(), 1);
+    assert_eq!(g.population[0].value_ms, Some(0));
+    assert!(g.population[0].within);
+}

@@ -326,7 +326,10 @@ fn demo_runs_end_to_end() {
     assert!(o.status.success(), "{}", err(&o));
     let text = out(&o);
     assert!(text.contains("appended 59 events"), "{text}");
-    assert!(text.contains("**bod 47.500,00 kr (4750000 øre)**"), "{text}");
+    assert!(
+        text.contains("**bod 47.500,00 kr (4750000 øre)**"),
+        "{text}"
+    );
     assert!(text.contains("frame damaged"), "{text}");
     assert!(text.contains("tail truncation"), "{text}");
 }

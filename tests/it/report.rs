@@ -102,6 +102,21 @@ fn report_json_is_byte_identical_across_runs_and_markdown_carries_its_hash() {
     );
     assert_eq!(a, b);
     let v: serde_json::Value = serde_json::from_str(&a).unwrap();
+    // Canonical: re-serialising with sorted keys and no whitespace gives
+    // the same bytes, and no number in it is a float.
+    assert_eq!(
+        slaledger_projections::report::canonical_json(&v),
+        a.trim_end()
+    );
+    fn no_floats(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) => n.is_i64() || n.is_u64(),
+            serde_json::Value::Array(a) => a.iter().all(no_floats),
+            serde_json::Value::Object(m) => m.values().all(no_floats),
+            _ => true,
+        }
+    }
+    assert!(no_floats(&v));
     let hash = v["report_hash"].as_str().unwrap();
     // The hash is blake3 of the canonical JSON without the hash field.
     let mut without = v.clone();

@@ -10,7 +10,7 @@ use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::Month;
 use slaledger_projections::bilag6::{evaluate, Context, MonthResult};
 use slaledger_projections::calendar::to_instant;
-use slaledger_projections::facts::{current, Facts};
+use slaledger_projections::facts::current;
 use slaledger_projections::ruleset::{Policies, RuleSet};
 
 pub const STREAM: &str = "bilag6-example";
@@ -274,10 +274,6 @@ impl Month6 {
             .collect()
     }
 
-    pub fn facts(&self, eval: Instant) -> Facts {
-        current(&self.events(), eval)
-    }
-
     /// Evaluates month `m` at `eval` under `rules` with `policies`.
     pub fn eval_with(
         &self,
@@ -287,7 +283,8 @@ impl Month6 {
         eval: &str,
     ) -> MonthResult {
         let eval = t(eval);
-        let facts = self.facts(eval);
+        let events = self.events();
+        let facts = current(&events, eval);
         let rf = |_m: Month| Some(rules);
         let ctx = Context {
             rules_for: &rf,
