@@ -104,6 +104,13 @@ pub enum Figure {
     State(&'static str),
     /// Items not registered, per KPI.
     NotPerformed(Vec<(u8, i64)>),
+    /// The deciding value of a fractile goal (SPEC §6.2.3), in `unit`.
+    Fractile {
+        /// The k-th smallest value (0 when there are no measurements).
+        deciding: i64,
+        /// `ms` or `Arbejdsdage used`.
+        unit: &'static str,
+    },
 }
 
 /// One goal line of the month (SPEC §8.2).

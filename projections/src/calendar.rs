@@ -320,6 +320,24 @@ impl OpeningHours {
         }
     }
 
+    /// Monday-Friday 08:00-16:00 on Arbejdsdage: the service desk telephone
+    /// of Bilag 7.2.A and the default hours of a third party (SPEC §3.3).
+    pub fn weekdays_8_16() -> OpeningHours {
+        let day = vec![(8 * 60, 16 * 60)];
+        OpeningHours {
+            days: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                vec![],
+                vec![],
+            ],
+            arbejdsdage_only: true,
+        }
+    }
+
     /// Always open (Bilag 7.2.A mail and web form: "hele måleperioden").
     pub fn always() -> OpeningHours {
         let day = vec![(0, 24 * 60)];

@@ -16,6 +16,7 @@
 //! that the storage layer can feed without the projection knowing about sled.
 #![deny(missing_docs)]
 
+pub mod b72a;
 pub mod bilag6;
 pub mod calendar;
 pub mod facts;

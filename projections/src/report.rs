@@ -41,8 +41,8 @@ pub struct Header {
     pub month: Month,
     /// Rule-set version.
     pub rule_set: RuleSetRef,
-    /// Policy values with their origins, in SPEC §5.8 order.
-    pub policies: Vec<(&'static str, &'static str, Origin)>,
+    /// Policy values with their origins, in SPEC §5.8 / §6.11 order.
+    pub policies: Vec<(&'static str, String, Origin)>,
     /// Ledger head the computation read: seq and chain hash (hex).
     pub head: (u64, String),
     /// Evaluation time, and how it was chosen (`given` or `ledger_head`).
@@ -223,6 +223,7 @@ enum FigureJ {
     Late { late: i64 },
     State { state: &'static str },
     Counts(BTreeMap<String, i64>),
+    Fractile { deciding: i64, unit: &'static str },
 }
 
 #[derive(Serialize)]
@@ -290,10 +291,10 @@ struct HeadJ<'a> {
 }
 
 #[derive(Serialize)]
-struct PolicyJ {
+struct PolicyJ<'a> {
     origin: &'static str,
     policy: &'static str,
-    value: &'static str,
+    value: &'a str,
 }
 
 #[derive(Serialize)]
@@ -324,7 +325,7 @@ struct HeaderJ<'a> {
     month_end: String,
     month_start: String,
     overlay: Option<String>,
-    policies: Vec<PolicyJ>,
+    policies: Vec<PolicyJ<'a>>,
     rule_set: RuleSetJ<'a>,
     software: SoftwareJ<'a>,
     stream: &'a str,
@@ -376,8 +377,8 @@ fn share(fee: Option<i64>, tenths: i64, pct: u32) -> Option<i64> {
     })
 }
 
-/// Builds the report of a Bilag 6 month.
-pub fn bilag6_report(
+/// Builds the report of a month (Bilag 6 or Bilag 7.2.A goal lines).
+pub fn month_report_json(
     h: &Header,
     rules: &RuleSet,
     r: &MonthResult,
@@ -401,6 +402,10 @@ pub fn bilag6_report(
                 Figure::NotPerformed(v) => {
                     FigureJ::Counts(v.iter().map(|(k, n)| (format!("kpi{k}"), *n)).collect())
                 }
+                Figure::Fractile { deciding, unit } => FigureJ::Fractile {
+                    deciding: *deciding,
+                    unit,
+                },
             },
             goal: g.goal,
             label_da: g.label_da,
@@ -617,6 +622,12 @@ pub fn to_markdown(r: &Report) -> String {
             format!("{l} late")
         } else if let Some(st) = f.get("state") {
             s(st)
+        } else if let Some(d) = f.get("deciding") {
+            match (d.as_i64(), f["unit"].as_str()) {
+                (Some(ms), Some("ms")) => format!("fractile {}", minutes(ms)),
+                (Some(n), _) => format!("fractile {n} Arbejdsdage"),
+                _ => String::new(),
+            }
         } else {
             f.as_object()
                 .map(|m| {
@@ -627,11 +638,13 @@ pub fn to_markdown(r: &Report) -> String {
                 })
                 .unwrap_or_default()
         };
-        let counts = ["n", "needed", "within", "over", "late", "missing", "events"]
-            .iter()
-            .filter_map(|k| g["counts"].get(*k).map(|n| format!("{k} {n}")))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let counts = [
+            "n", "needed", "rank", "within", "over", "late", "missing", "events",
+        ]
+        .iter()
+        .filter_map(|k| g["counts"].get(*k).map(|n| format!("{k} {n}")))
+        .collect::<Vec<_>>()
+        .join(", ");
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} | {} |\n",
             md_escape(&s(&g["label_en"])),

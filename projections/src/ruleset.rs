@@ -93,6 +93,87 @@ policy_enum!(
     Attribution { /** The month the clock stops. */ StopMonth = "stop_month", /** The month the clock starts. */ StartMonth = "start_month" } default StopMonth
 );
 
+policy_enum!(
+    /// `workaround_resolution_time` (SPEC §6.2.1).
+    WorkaroundTime { /** When the approved workaround took effect. */ Applied = "applied", /** When KOMBIT approved it. */ Approved = "approved" } default Applied
+);
+policy_enum!(
+    /// `third_party_resolution_stop` (SPEC §6.2.1).
+    ThirdPartyStop { /** Resolved, workaround communicated or impossibility documented, whichever first. */ EarliestMitigation = "earliest_mitigation", /** Resolution only. */ Resolved = "resolved" } default EarliestMitigation
+);
+policy_enum!(
+    /// `notification_clock_start` (SPEC §6.3.1).
+    NotificationStart { /** The incident start. */ IncidentStart = "incident_start", /** The incident record's creation. */ RecordCreated = "record_created" } default IncidentStart
+);
+policy_enum!(
+    /// `ops_update_interval` (SPEC §6.3.1, N3 only).
+    OpsUpdateInterval { /** Two hours (the service goal). */ TwoHours = "2h", /** One hour (7.9). */ OneHour = "1h" } default TwoHours
+);
+
+/// `small_sample_max_late` (SPEC §6.2.3): `off`, or `(N, K)` written `"N,K"`:
+/// with fewer than N measurements the goal is met iff at most K exceed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SmallSample {
+    /// The fractile rule always applies.
+    #[default]
+    Off,
+    /// (N, K).
+    Below(u32, u32),
+}
+
+impl SmallSample {
+    fn parse(s: &str) -> Option<SmallSample> {
+        if s == "off" {
+            return Some(SmallSample::Off);
+        }
+        let (n, k) = s.split_once(',')?;
+        Some(SmallSample::Below(
+            n.trim().parse().ok()?,
+            k.trim().parse().ok()?,
+        ))
+    }
+
+    /// Rule-set spelling.
+    pub fn text(self) -> String {
+        match self {
+            SmallSample::Off => "off".into(),
+            SmallSample::Below(n, k) => format!("{n},{k}"),
+        }
+    }
+}
+
+/// The policies of SPEC §6.11 whose goals are not computed yet: their values
+/// are validated and reported, so a rule set can state them today.
+pub const PENDING_B72A_POLICIES: &[(&str, &[&str])] = &[
+    ("abandoned_calls", &["include", "exclude"]),
+    ("infra_production_target", &["99.5", "99.9"]),
+    ("nonconforming_window", &["finding", "not_agreed"]),
+    ("window_removal", &["planned", "used"]),
+    ("window_clock", &["local", "fixed_cet"]),
+    (
+        "response_time_exclusion",
+        &["flagged", "probe_triggered_only"],
+    ),
+    (
+        "supplier_delay",
+        &["recorded_only", "escalation_and_recorded"],
+    ),
+    ("non_redundant_start", &["disruption", "incident"]),
+    ("failed_sample", &["over_max", "missing"]),
+    ("payload_allowance", &["proportional", "started_mb"]),
+    (
+        "probe_exclusion_scope",
+        &["counted_downtime", "all_ab_incidents"],
+    ),
+    ("package_deduction", &["count", "period"]),
+    ("batch_time_from", &["scheduled", "started"]),
+    ("patch_incident_downtime", &["no", "yes"]),
+    (
+        "deletion_window",
+        &["first_after_notice", "first_after_request"],
+    ),
+];
+
 /// Every policy of SPEC §5.8 with the value in force. Fields absent from the
 /// rule set take SPEC's default; [`Policies::origins`] says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -113,6 +194,18 @@ pub struct Policies {
     pub unmeasured_dispute_points: YesNo,
     /// `attribution`.
     pub attribution: Attribution,
+    /// `small_sample_max_late`.
+    pub small_sample_max_late: SmallSample,
+    /// `workaround_resolution_time`.
+    pub workaround_resolution_time: WorkaroundTime,
+    /// `third_party_resolution_stop`.
+    pub third_party_resolution_stop: ThirdPartyStop,
+    /// `notification_clock_start`.
+    pub notification_clock_start: NotificationStart,
+    /// `ops_update_interval`.
+    pub ops_update_interval: OpsUpdateInterval,
+    /// Index into each [`PENDING_B72A_POLICIES`] entry's values (0: default).
+    pub pending: [u8; 15],
 }
 
 /// Where a policy value came from.
@@ -138,21 +231,61 @@ impl Origin {
 }
 
 impl Policies {
-    /// (name, value) of every policy, in the order of SPEC §5.8.
-    pub fn values(&self) -> Vec<(&'static str, &'static str)> {
-        vec![
-            ("clock", self.clock.as_str()),
-            ("kpi1_grouping", self.kpi1_grouping.as_str()),
-            ("shortfall_rounding", self.shortfall_rounding.as_str()),
-            ("kpi2_start", self.kpi2_start.as_str()),
-            ("kpi4_rejected_report", self.kpi4_rejected_report.as_str()),
-            ("kpi4_month", self.kpi4_month.as_str()),
-            (
-                "unmeasured_dispute_points",
-                self.unmeasured_dispute_points.as_str(),
-            ),
-            ("attribution", self.attribution.as_str()),
-        ]
+    /// (name, value) of every policy of an annex, in the order of SPEC §5.8
+    /// (Bilag 6) or §6.11 (Bilag 7.2.A).
+    pub fn values_for(&self, annex: Annex) -> Vec<(&'static str, String)> {
+        match annex {
+            Annex::Bilag6 => vec![
+                ("clock", self.clock.as_str().into()),
+                ("kpi1_grouping", self.kpi1_grouping.as_str().into()),
+                (
+                    "shortfall_rounding",
+                    self.shortfall_rounding.as_str().into(),
+                ),
+                ("kpi2_start", self.kpi2_start.as_str().into()),
+                (
+                    "kpi4_rejected_report",
+                    self.kpi4_rejected_report.as_str().into(),
+                ),
+                ("kpi4_month", self.kpi4_month.as_str().into()),
+                (
+                    "unmeasured_dispute_points",
+                    self.unmeasured_dispute_points.as_str().into(),
+                ),
+                ("attribution", self.attribution.as_str().into()),
+            ],
+            Annex::Bilag72a => {
+                let mut v = vec![
+                    ("attribution", self.attribution.as_str().into()),
+                    ("small_sample_max_late", self.small_sample_max_late.text()),
+                    (
+                        "workaround_resolution_time",
+                        self.workaround_resolution_time.as_str().into(),
+                    ),
+                    (
+                        "third_party_resolution_stop",
+                        self.third_party_resolution_stop.as_str().into(),
+                    ),
+                    (
+                        "notification_clock_start",
+                        self.notification_clock_start.as_str().into(),
+                    ),
+                    (
+                        "ops_update_interval",
+                        self.ops_update_interval.as_str().into(),
+                    ),
+                ];
+                for (i, (name, values)) in PENDING_B72A_POLICIES.iter().enumerate() {
+                    v.push((name, values[usize::from(self.pending[i])].to_owned()));
+                }
+                v
+            }
+        }
+    }
+
+    /// (name, value) of every Bilag 6 policy, in the order of SPEC §5.8.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        self.values_for(Annex::Bilag6)
     }
 
     /// Sets one policy from its rule-set spelling (used by overrides).
@@ -174,7 +307,34 @@ impl Policies {
             "kpi4_month" => self.kpi4_month = parse(&key, v)?,
             "unmeasured_dispute_points" => self.unmeasured_dispute_points = parse(&key, v)?,
             "attribution" => self.attribution = parse(&key, v)?,
-            _ => return Err(err(&key, "unknown policy")),
+            "small_sample_max_late" => {
+                self.small_sample_max_late = SmallSample::parse(value).ok_or_else(|| {
+                    err(
+                        &key,
+                        format!("`{value}` is neither `off` nor `N,K` (e.g. `10,1`)"),
+                    )
+                })?
+            }
+            "workaround_resolution_time" => self.workaround_resolution_time = parse(&key, v)?,
+            "third_party_resolution_stop" => self.third_party_resolution_stop = parse(&key, v)?,
+            "notification_clock_start" => self.notification_clock_start = parse(&key, v)?,
+            "ops_update_interval" => self.ops_update_interval = parse(&key, v)?,
+            _ => match PENDING_B72A_POLICIES.iter().position(|(n, _)| *n == name) {
+                Some(i) => {
+                    let values = PENDING_B72A_POLICIES[i].1;
+                    let j = values.iter().position(|x| *x == value).ok_or_else(|| {
+                        err(
+                            &key,
+                            format!(
+                                "unknown value `{value}`, expected one of {}",
+                                values.join(", ")
+                            ),
+                        )
+                    })?;
+                    self.pending[i] = j as u8;
+                }
+                None => return Err(err(&key, "unknown policy")),
+            },
         }
         Ok(())
     }
@@ -298,6 +458,107 @@ pub struct FeeRules {
     pub yearly_cap_percent: Option<u32>,
 }
 
+/// KOMBIT's categorisation of an integration or batch job (7.4, 7.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Criticality {
+    /// Kritisk.
+    Critical,
+    /// Vigtig.
+    Important,
+    /// Mindre Vigtig.
+    LessImportant,
+}
+
+impl Criticality {
+    fn parse(s: &str) -> Option<Criticality> {
+        match s {
+            "critical" => Some(Criticality::Critical),
+            "important" => Some(Criticality::Important),
+            "less_important" => Some(Criticality::LessImportant),
+            _ => None,
+        }
+    }
+}
+
+/// A time target: a duration, or a number of Arbejdsdage (SPEC §6.2.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Milliseconds.
+    Duration(i64),
+    /// Arbejdsdage.
+    Arbejdsdage(u32),
+}
+
+impl Target {
+    /// Parses `"30 min"`, `"2 h"`, `"1 Arbejdsdag"`, `"3 Arbejdsdage"`.
+    pub fn parse(s: &str) -> Option<Target> {
+        let (n, unit) = s.trim().split_once(' ')?;
+        let n: u32 = n.parse().ok()?;
+        match unit.trim() {
+            "min" => Some(Target::Duration(i64::from(n) * 60_000)),
+            "h" => Some(Target::Duration(i64::from(n) * 3_600_000)),
+            "Arbejdsdag" | "Arbejdsdage" if n > 0 => Some(Target::Arbejdsdage(n)),
+            _ => None,
+        }
+    }
+
+    /// `30 min`, `3 Arbejdsdage`.
+    pub fn text(self) -> String {
+        match self {
+            Target::Duration(ms) if ms % 3_600_000 == 0 => format!("{} h", ms / 3_600_000),
+            Target::Duration(ms) => format!("{} min", ms / 60_000),
+            Target::Arbejdsdage(1) => "1 Arbejdsdag".into(),
+            Target::Arbejdsdage(n) => format!("{n} Arbejdsdage"),
+        }
+    }
+}
+
+/// Tabel 7 (SPEC §6.2.2): per priority A-D the reaction, escalation and
+/// resolution targets, met by the 90 % fractile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentTimes {
+    /// Fractile percent (90).
+    pub percent: u32,
+    /// `[priority A..D][reaction, escalation, resolution]`.
+    pub targets: [[Target; 3]; 4],
+}
+
+/// 7.9.1 notification goals (SPEC §6.3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationGoal {
+    /// N1, N2 limit, minutes (30).
+    pub initial_minutes: u32,
+    /// N3, N4 interval, hours (2); `ops_update_interval = 1h` overrides N3.
+    pub update_hours: u32,
+}
+
+/// 7.10 incident report (SPEC §6.3.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncidentReportGoal {
+    /// Dage after the resolution (2).
+    pub dage: u32,
+}
+
+/// The Bilag 7.2.A goals a rule set enables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct B72aGoals {
+    /// Tabel 7 incident times.
+    pub incident_times: Option<IncidentTimes>,
+    /// 7.9.1 notification.
+    pub notification: Option<NotificationGoal>,
+    /// 7.10 incident report.
+    pub incident_report: Option<IncidentReportGoal>,
+}
+
+/// A third party of 7.7.3: its type and opening hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThirdParty {
+    /// User-system supplier or third-party software supplier.
+    pub kind: slaledger_ledger::vocab::ThirdPartyType,
+    /// Its opening hours (default Mon-Fri 08:00-16:00 on Arbejdsdage).
+    pub opening_hours: OpeningHours,
+}
+
 /// A parsed, validated rule set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleSet {
@@ -321,6 +582,14 @@ pub struct RuleSet {
     pub policies_named: Vec<&'static str>,
     /// Bilag 6 goals (empty for other annexes).
     pub bilag6: Bilag6Goals,
+    /// Bilag 7.2.A goals (empty for other annexes).
+    pub b72a: B72aGoals,
+    /// KOMBIT's categorisation of integrations (7.4).
+    pub integrations: BTreeMap<String, Criticality>,
+    /// KOMBIT's categorisation of batch jobs (7.5).
+    pub batch_jobs: BTreeMap<String, Criticality>,
+    /// Third parties (7.7.3).
+    pub third_parties: BTreeMap<String, ThirdParty>,
 }
 
 // ------------------------------------------------------------ the file shape
@@ -346,6 +615,28 @@ struct Raw {
     policies: BTreeMap<String, String>,
     #[serde(default)]
     goals: RawGoals,
+    #[serde(default)]
+    integrations: BTreeMap<String, String>,
+    #[serde(default)]
+    batch_jobs: BTreeMap<String, RawBatchJob>,
+    #[serde(default)]
+    third_parties: BTreeMap<String, RawThirdParty>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatchJob {
+    category: String,
+    #[serde(default)]
+    complexity: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThirdParty {
+    kind: slaledger_ledger::vocab::ThirdPartyType,
+    #[serde(default)]
+    opening_hours: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -404,6 +695,12 @@ struct RawGoals {
     kpi4: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     not_performed: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    incident_times: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    notification: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    incident_report: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -651,7 +948,11 @@ impl RuleSet {
         let mut policies_named = Vec::new();
         for (name, value) in &raw.policies {
             policies.set(name, value)?;
-            if let Some((n, _)) = policies.values().into_iter().find(|(n, _)| n == name) {
+            let all = policies
+                .values_for(Annex::Bilag6)
+                .into_iter()
+                .chain(policies.values_for(Annex::Bilag72a));
+            if let Some((n, _)) = all.into_iter().find(|(n, _)| n == name) {
                 policies_named.push(n);
             }
         }
@@ -679,6 +980,72 @@ impl RuleSet {
                 "Bilag 6 goals in a rule set whose annex is not bilag6",
             ));
         }
+        let b72a = b72a_goals(&raw.goals)?;
+        if raw.annex == Annex::Bilag72a {
+            if b72a == B72aGoals::default() {
+                return Err(err(
+                    "goals",
+                    "a Bilag 7.2.A rule set enables at least one goal",
+                ));
+            }
+        } else if b72a != B72aGoals::default() {
+            return Err(err(
+                "goals",
+                "Bilag 7.2.A goals in a rule set whose annex is not bilag7_2a",
+            ));
+        }
+        let mut integrations = BTreeMap::new();
+        for (name, c) in &raw.integrations {
+            let key = format!("integrations.{name}");
+            let c = Criticality::parse(c).ok_or_else(|| {
+                err(
+                    &key,
+                    format!("`{c}`: expected critical, important or less_important"),
+                )
+            })?;
+            integrations.insert(name.clone(), c);
+        }
+        let mut batch_jobs = BTreeMap::new();
+        for (name, j) in &raw.batch_jobs {
+            let key = format!("batch_jobs.{name}.category");
+            let c = Criticality::parse(&j.category).ok_or_else(|| {
+                err(
+                    &key,
+                    format!(
+                        "`{}`: expected critical, important or less_important",
+                        j.category
+                    ),
+                )
+            })?;
+            if let Some(x) = &j.complexity {
+                if !["simple", "medium", "complex"].contains(&x.as_str()) {
+                    return Err(err(
+                        &format!("batch_jobs.{name}.complexity"),
+                        format!("`{x}`: expected simple, medium or complex"),
+                    ));
+                }
+            }
+            batch_jobs.insert(name.clone(), c);
+        }
+        let mut third_parties = BTreeMap::new();
+        for (name, t) in &raw.third_parties {
+            let hours = match &t.opening_hours {
+                Some(h) => opening_hours.get(h).cloned().ok_or_else(|| {
+                    err(
+                        &format!("third_parties.{name}.opening_hours"),
+                        format!("no schedule `opening_hours.{h}` in the rule set"),
+                    )
+                })?,
+                None => OpeningHours::weekdays_8_16(),
+            };
+            third_parties.insert(
+                name.clone(),
+                ThirdParty {
+                    kind: t.kind,
+                    opening_hours: hours,
+                },
+            );
+        }
         Ok(RuleSet {
             stream: raw.stream,
             rule_set_id: raw.rule_set_id,
@@ -690,6 +1057,10 @@ impl RuleSet {
             policies,
             policies_named,
             bilag6,
+            b72a,
+            integrations,
+            batch_jobs,
+            third_parties,
         })
     }
 
@@ -750,6 +1121,59 @@ fn bilag6_goals(g: &RawGoals) -> Result<Bilag6Goals, RuleSetError> {
         let mut t = GoalTable::new("goals.not_performed", m);
         out.not_performed = Some(NotPerformed {
             points_per_item: t.points("points_per_item")?,
+        });
+        t.finish()?;
+    }
+    Ok(out)
+}
+
+fn b72a_goals(g: &RawGoals) -> Result<B72aGoals, RuleSetError> {
+    let mut out = B72aGoals::default();
+    if let Some(m) = &g.incident_times {
+        let mut t = GoalTable::new("goals.incident_times", m);
+        let percent = t.count("percent", 1, 100)?;
+        let mut targets = [[Target::Duration(0); 3]; 4];
+        for (i, p) in ["A", "B", "C", "D"].into_iter().enumerate() {
+            let key = format!("goals.incident_times.{p}");
+            let row = t
+                .get(["A", "B", "C", "D"][i])?
+                .as_object()
+                .ok_or_else(|| err(&key, "must be a table { reaction, escalation, resolution }"))?;
+            for (j, measure) in ["reaction", "escalation", "resolution"]
+                .into_iter()
+                .enumerate()
+            {
+                let k = format!("{key}.{measure}");
+                let v = row.get(measure).ok_or_else(|| err(&k, "missing"))?;
+                let text = v.as_str().ok_or_else(|| {
+                    err(&k, "must be a string like \"30 min\" or \"3 Arbejdsdage\"")
+                })?;
+                targets[i][j] = Target::parse(text).ok_or_else(|| {
+                    err(&k, format!("`{text}` is not a target like \"30 min\", \"2 h\" or \"3 Arbejdsdage\""))
+                })?;
+            }
+            if let Some(extra) = row
+                .keys()
+                .find(|k| !["reaction", "escalation", "resolution"].contains(&k.as_str()))
+            {
+                return Err(err(&format!("{key}.{extra}"), "unknown key"));
+            }
+        }
+        t.finish()?;
+        out.incident_times = Some(IncidentTimes { percent, targets });
+    }
+    if let Some(m) = &g.notification {
+        let mut t = GoalTable::new("goals.notification", m);
+        out.notification = Some(NotificationGoal {
+            initial_minutes: t.count("initial_minutes", 1, 10_000)?,
+            update_hours: t.count("update_hours", 1, 1000)?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.incident_report {
+        let mut t = GoalTable::new("goals.incident_report", m);
+        out.incident_report = Some(IncidentReportGoal {
+            dage: t.count("dage", 1, 100)?,
         });
         t.finish()?;
     }

@@ -118,3 +118,64 @@ fn points_are_decimal_strings_with_one_digit() {
     assert_eq!(Tenths::parse("-1.0"), None);
     assert_eq!(Tenths(190).display(), "19.0");
 }
+
+#[test]
+fn the_bilag_7_2_a_example_parses_with_its_categorisations_and_policies() {
+    let text = include_str!("../../examples/bilag7-2a/rules.toml");
+    let t: toml::Value = toml::from_str(text).unwrap();
+    let rs = parse(&serde_json::to_value(t).unwrap()).unwrap();
+    assert_eq!(rs.annex, Annex::Bilag72a);
+    let times = rs.b72a.incident_times.as_ref().unwrap();
+    assert_eq!(times.targets[0][0], Target::Duration(30 * 60_000));
+    assert_eq!(times.targets[2][1], Target::Arbejdsdage(1));
+    assert_eq!(times.targets[3][2], Target::Arbejdsdage(15));
+    assert_eq!(rs.integrations["Digital Post"], Criticality::Important);
+    assert_eq!(rs.third_parties.len(), 2);
+    assert_eq!(rs.policies.values_for(Annex::Bilag72a).len(), 21);
+    assert_eq!(rs.policy_origin("window_clock"), Origin::RuleSet);
+}
+
+#[test]
+fn bad_bilag_7_2_a_values_are_rejected_naming_the_key() {
+    let text = include_str!("../../examples/bilag7-2a/rules.toml");
+    let t: toml::Value = toml::from_str(text).unwrap();
+    let base = serde_json::to_value(t).unwrap();
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (
+            Box::new(|v| v["policies"]["window_clock"] = "utc".into()),
+            "policies.window_clock",
+        ),
+        (
+            Box::new(|v| v["policies"]["small_sample_max_late"] = "ten".into()),
+            "policies.small_sample_max_late",
+        ),
+        (
+            Box::new(|v| v["goals"]["incident_times"]["B"]["resolution"] = "6 hours".into()),
+            "goals.incident_times.B.resolution",
+        ),
+        (
+            Box::new(|v| {
+                v["goals"]["incident_times"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("D");
+            }),
+            "goals.incident_times.D",
+        ),
+        (
+            Box::new(|v| v["integrations"]["Digital Post"] = "vital".into()),
+            "integrations.Digital Post",
+        ),
+        (
+            Box::new(|v| v["third_parties"]["db-leverandor"]["opening_hours"] = "nope".into()),
+            "third_parties.db-leverandor.opening_hours",
+        ),
+    ];
+    for (edit, key) in cases {
+        let mut v = base.clone();
+        edit(&mut v);
+        let e = parse(&v).unwrap_err();
+        assert_eq!(e.key, key, "{e}");
+    }
+}

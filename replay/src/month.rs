@@ -52,9 +52,6 @@ pub enum ReplayError {
         /// Why.
         source: RuleSetError,
     },
-    /// The month's rule set is for an annex whose goals are not built yet.
-    #[error("the rule set governing {0} is not a Bilag 6 rule set; Bilag 7.2.A reports are not implemented yet")]
-    UnsupportedAnnex(Month),
 }
 
 /// One recorded rule-set version.
@@ -204,9 +201,6 @@ pub fn report_from_events(
             first,
         });
     };
-    if v.rules.annex != Annex::Bilag6 {
-        return Err(ReplayError::UnsupportedAnnex(q.month));
-    }
     let (eval, eval_source) = match q.eval {
         Some(t) => (t, "given"),
         None => (last_recorded, "ledger_head_recorded_at"),
@@ -218,7 +212,11 @@ pub fn report_from_events(
         policies: v.rules.policies,
         eval,
     };
-    let result = bilag6::evaluate(&facts, &ctx, q.month).ok_or(ReplayError::NoRuleSet {
+    let result = match v.rules.annex {
+        Annex::Bilag6 => bilag6::evaluate(&facts, &ctx, q.month),
+        Annex::Bilag72a => slaledger_projections::b72a::evaluate(&facts, &ctx, q.month),
+    }
+    .ok_or(ReplayError::NoRuleSet {
         stream: q.stream.clone(),
         month: q.month,
         first: v.reference.effective_from,
@@ -230,7 +228,7 @@ pub fn report_from_events(
         policies: v
             .rules
             .policies
-            .values()
+            .values_for(v.rules.annex)
             .into_iter()
             .map(|(n, val)| (n, val, v.rules.policy_origin(n)))
             .collect(),
@@ -239,7 +237,7 @@ pub fn report_from_events(
         software_version: env!("CARGO_PKG_VERSION").to_owned(),
         schema_version: SCHEMA_VERSION,
     };
-    Ok(report::bilag6_report(
+    Ok(report::month_report_json(
         &header,
         &v.rules,
         &result,

@@ -38,6 +38,23 @@ pub fn rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
     RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
 }
 
+/// The Bilag 7.2.A example rule set with edits.
+pub fn b72a_rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
+    let text = include_str!("../../../examples/bilag7-2a/rules.toml");
+    let tv: toml::Value = toml::from_str(text).unwrap();
+    let mut v = serde_json::to_value(tv).unwrap();
+    edit(&mut v);
+    RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
+}
+
+/// A goal line of a result.
+pub fn goal<'a>(r: &'a MonthResult, id: &str) -> &'a slaledger_projections::bilag6::GoalLine {
+    r.goals
+        .iter()
+        .find(|g| g.goal == id)
+        .unwrap_or_else(|| panic!("no goal {id}"))
+}
+
 pub fn rules() -> RuleSet {
     rules_with(|_| {})
 }
@@ -227,6 +244,81 @@ impl Month6 {
             Some(crate::common::t(&format!("{for_month}-20 12:00"))),
         );
         self
+    }
+
+    /// Any event: `kind` with `data`, by `party`, with an explicit
+    /// `occurred_at` for kinds without an instant of their own.
+    pub fn raw(
+        &mut self,
+        kind: &str,
+        party: &str,
+        data: Value,
+        occurred: Option<&str>,
+    ) -> &mut Self {
+        let n = self.lines.len();
+        self.push(format!("{kind}/{n}"), party, kind, data, occurred.map(t));
+        self
+    }
+
+    /// Bilag 7.2.A: the supplier detects an incident (opening it).
+    pub fn detect(&mut self, inc: &str, at: &str, priority: &str, env: &str) -> &mut Self {
+        self.raw(
+            "incident_detected",
+            "supplier",
+            json!({"incident_id": inc, "detected_at": t(at).to_string(), "how": "monitoring",
+                   "environment": env, "areas": ["application"], "proposed_priority": priority}),
+            None,
+        )
+    }
+
+    /// Bilag 7.2.A: a reaction registered (7.7.1).
+    pub fn reaction(&mut self, inc: &str, at: &str) -> &mut Self {
+        self.raw(
+            "reaction_registered",
+            "supplier",
+            json!({"incident_id": inc, "at": t(at).to_string()}),
+            None,
+        )
+    }
+
+    /// Bilag 7.2.A: a priority with a role.
+    pub fn prioritise(&mut self, inc: &str, p: &str, role: &str, at: &str) -> &mut Self {
+        let party = if role == "supplier_proposal" {
+            "supplier"
+        } else {
+            "customer"
+        };
+        self.raw(
+            "incident_prioritised",
+            party,
+            json!({"incident_id": inc, "priority": p, "role": role, "reason": "r"}),
+            Some(at),
+        )
+    }
+
+    /// Evaluates month `m` under the Bilag 7.2.A example rule set.
+    pub fn eval_b72a_with(
+        &self,
+        rules: &RuleSet,
+        policies: Policies,
+        m: &str,
+        eval: &str,
+    ) -> MonthResult {
+        let eval = t(eval);
+        let events = self.events();
+        let facts = current(&events, eval);
+        let rf = |_m: Month| Some(rules);
+        let ctx = Context {
+            rules_for: &rf,
+            policies,
+            eval,
+        };
+        slaledger_projections::b72a::evaluate(&facts, &ctx, month(m)).unwrap()
+    }
+
+    pub fn eval_b72a(&self, m: &str, eval: &str) -> MonthResult {
+        let r = b72a_rules_with(|_| {});
+        self.eval_b72a_with(&r, r.policies, m, eval)
     }
 
     /// The lines of several builders one after the other.

@@ -1,0 +1,1065 @@
+//! The Bilag 7.2.A incident goals (SPEC §6.1-6.3): incident start,
+//! effective and goal priority, reaction / escalation / resolution times by
+//! the 90 % fractile (Tabel 7), notification N1-N4 (7.9.1) and the incident
+//! report (7.10), for one month.
+//!
+//! The annex defines verdicts, not points: every goal line carries 0 points
+//! unless a rule set maps verdicts to points (SPEC §10, not built yet).
+
+use crate::bilag6::{
+    Context, Figure, Finding, GoalLine, Limit, Measurement, MonthResult, MonthTotal, OpenClock,
+    Verdict,
+};
+use crate::calendar::{self, Calendar, OpeningHours, HOUR_MS, MINUTE_MS};
+use crate::facts::{EventRef, Fact, Facts};
+use crate::ruleset::{
+    Attribution, Criticality, IncidentTimes, NotificationGoal, NotificationStart,
+    OpsUpdateInterval, Policies, RuleSet, SmallSample, Target, Tenths, ThirdPartyStop,
+    WorkaroundTime,
+};
+use slaledger_ledger::event::Event;
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::vocab::{
+    DecisionRole, Environment, Month, NotifyChannel, Priority, PriorityRole, Responsible,
+};
+use std::collections::BTreeMap;
+
+/// Priorities A-D as indices 0-3.
+fn pidx(p: Priority) -> usize {
+    match p {
+        Priority::A => 0,
+        Priority::B => 1,
+        Priority::C => 2,
+        Priority::D => 3,
+    }
+}
+
+const P: [Priority; 4] = [Priority::A, Priority::B, Priority::C, Priority::D];
+
+#[derive(Default)]
+struct Inc<'a> {
+    opened: Option<&'a Fact<'a>>,
+    reports: Vec<&'a Fact<'a>>,
+    detections: Vec<&'a Fact<'a>>,
+    should_have: Vec<&'a Fact<'a>>,
+    priorities: Vec<&'a Fact<'a>>,
+    downgrades: Vec<&'a Fact<'a>>,
+    reactions: Vec<&'a Fact<'a>>,
+    escalations: Vec<&'a Fact<'a>>,
+    notified: Vec<&'a Fact<'a>>,
+    published: Vec<&'a Fact<'a>>,
+    workarounds: Vec<&'a Fact<'a>>,
+    approvals: Vec<&'a Fact<'a>>,
+    impossibility: Vec<&'a Fact<'a>>,
+    resolutions: Vec<&'a Fact<'a>>,
+    reopenings: Vec<&'a Fact<'a>>,
+    responsibility: Vec<&'a Fact<'a>>,
+    report_delivered: Vec<&'a Fact<'a>>,
+}
+
+fn first<'a>(v: &[&'a Fact<'a>]) -> Option<&'a Fact<'a>> {
+    v.iter().min_by_key(|f| (f.at, f.seq)).copied()
+}
+
+fn collect<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Inc<'a>> {
+    let mut m: BTreeMap<&'a str, Inc<'a>> = BTreeMap::new();
+    for f in &facts.facts {
+        let (id, slot): (
+            &str,
+            for<'x> fn(&'x mut Inc<'a>) -> &'x mut Vec<&'a Fact<'a>>,
+        ) = match &*f.event {
+            Event::IncidentReported(e) => (&e.incident_id, |i| &mut i.reports),
+            Event::IncidentDetected(e) => (&e.incident_id, |i| &mut i.detections),
+            Event::ShouldHaveDetectedEstablished(e) => (&e.incident_id, |i| &mut i.should_have),
+            Event::IncidentPrioritised(e) => (&e.incident_id, |i| &mut i.priorities),
+            Event::PriorityDowngradeAgreed(e) => (&e.incident_id, |i| &mut i.downgrades),
+            Event::ReactionRegistered(e) => (&e.incident_id, |i| &mut i.reactions),
+            Event::EscalatedToThirdParty(e) => (&e.incident_id, |i| &mut i.escalations),
+            Event::CustomerNotified(e) => (&e.incident_id, |i| &mut i.notified),
+            Event::StatusPublished(e) => (&e.incident_id, |i| &mut i.published),
+            Event::WorkaroundApplied(e) => (&e.incident_id, |i| &mut i.workarounds),
+            Event::WorkaroundApproved(e) => (&e.incident_id, |i| &mut i.approvals),
+            Event::ImpossibilityDocumented(e) => (&e.incident_id, |i| &mut i.impossibility),
+            Event::IncidentResolved(e) => (&e.incident_id, |i| &mut i.resolutions),
+            Event::IncidentReopened(e) => (&e.incident_id, |i| &mut i.reopenings),
+            Event::IncidentReportDelivered(e) => (&e.incident_id, |i| &mut i.report_delivered),
+            Event::ResponsibilityDecided(e) => match &e.incident_id {
+                Some(id) => (id, |i| &mut i.responsibility),
+                None => continue,
+            },
+            _ => continue,
+        };
+        let inc = m.entry(id).or_default();
+        if inc.opened.is_none()
+            && matches!(
+                &*f.event,
+                Event::IncidentReported(_) | Event::IncidentDetected(_)
+            )
+        {
+            inc.opened = Some(f);
+        }
+        slot(inc).push(f);
+    }
+    m
+}
+
+impl<'a> Inc<'a> {
+    /// Incident start (SPEC §6.1.2): the earliest of the first report, the
+    /// detection and every should-have-detected instant; with the fact.
+    fn start(&self) -> Option<(Instant, &'a Fact<'a>)> {
+        let mut best: Option<(Instant, &'a Fact<'a>)> = None;
+        for f in self.reports.iter().chain(&self.detections) {
+            if best.is_none_or(|b| f.at < b.0) {
+                best = Some((f.at, f));
+            }
+        }
+        for f in &self.should_have {
+            if let Event::ShouldHaveDetectedEstablished(e) = &*f.event {
+                if best.is_none_or(|b| e.should_have_detected_at < b.0) {
+                    best = Some((e.should_have_detected_at, f));
+                }
+            }
+        }
+        best
+    }
+
+    fn environment(&self) -> Environment {
+        match self.opened.map(|f| &*f.event) {
+            Some(Event::IncidentReported(e)) => e.environment,
+            Some(Event::IncidentDetected(e)) => e.environment.unwrap_or(Environment::Production),
+            _ => Environment::Production,
+        }
+    }
+
+    fn record_created(&self) -> Option<Instant> {
+        self.reports.iter().find_map(|f| match &*f.event {
+            Event::IncidentReported(e) => e.record_created_at,
+            _ => None,
+        })
+    }
+
+    /// The category floor of 7.3-7.5 from the integrations and batch jobs
+    /// the opening event names; uncategorised ones are critical.
+    fn floor(&self, rules: &RuleSet) -> Option<Priority> {
+        let (ints, jobs): (&[String], &[String]) = match self.opened.map(|f| &*f.event) {
+            Some(Event::IncidentReported(e)) => (&e.integrations, &e.batch_jobs),
+            Some(Event::IncidentDetected(e)) => (&e.integrations, &e.batch_jobs),
+            _ => (&[], &[]),
+        };
+        let crit = |m: &BTreeMap<String, Criticality>, n: &String| {
+            m.get(n).copied().unwrap_or(Criticality::Critical)
+        };
+        let count = |c: Criticality| {
+            (
+                ints.iter()
+                    .filter(|n| crit(&rules.integrations, n) == c)
+                    .count(),
+                jobs.iter()
+                    .filter(|n| crit(&rules.batch_jobs, n) == c)
+                    .count(),
+            )
+        };
+        let (ci, cj) = count(Criticality::Critical);
+        let (ii, ij) = count(Criticality::Important);
+        let (li, lj) = count(Criticality::LessImportant);
+        if ci >= 1 || cj >= 1 || ii >= 3 {
+            Some(Priority::A)
+        } else if ii >= 1 || ij >= 1 || li >= 3 {
+            Some(Priority::B)
+        } else if li >= 1 || lj >= 1 {
+            Some(Priority::C)
+        } else {
+            None
+        }
+    }
+
+    /// Effective priority (SPEC §6.1.3) and the facts that fixed it.
+    fn priority(
+        &self,
+        rules: &RuleSet,
+        findings: &mut Vec<Finding>,
+        id: &str,
+    ) -> (Priority, Vec<EventRef>) {
+        // 1. The latest customer decision, settlement or agreed downgrade.
+        let mut decided: Option<(u64, Priority, &Fact<'_>)> = None;
+        for f in &self.priorities {
+            if let Event::IncidentPrioritised(e) = &*f.event {
+                if matches!(
+                    e.role,
+                    PriorityRole::CustomerDecision | PriorityRole::Settlement
+                ) && decided.is_none_or(|d| d.0 < f.seq)
+                {
+                    decided = Some((f.seq, e.priority, f));
+                }
+            }
+        }
+        for f in &self.downgrades {
+            if let Event::PriorityDowngradeAgreed(e) = &*f.event {
+                if decided.is_none_or(|d| d.0 < f.seq) {
+                    decided = Some((f.seq, e.to, f));
+                }
+            }
+        }
+        let floor = self.floor(rules);
+        if let Some((_, p, f)) = decided {
+            if let (Some(fl), Event::PriorityDowngradeAgreed(_)) = (floor, &*f.event) {
+                if pidx(p) > pidx(fl) + 1 {
+                    findings.push(Finding {
+                        kind: "downgrade_beyond_one_level",
+                        text: format!(
+                            "incident `{id}` was downgraded to {} although its category floor is {} (7.4, 7.5 allow one level)",
+                            p.as_str(),
+                            fl.as_str()
+                        ),
+                        events: f.refs(),
+                    });
+                }
+            }
+            return (p, f.refs());
+        }
+        // 2. The higher of the supplier's latest proposal and the floor.
+        let mut proposed: Option<(u64, Priority, Vec<EventRef>)> = None;
+        for f in &self.priorities {
+            if let Event::IncidentPrioritised(e) = &*f.event {
+                if e.role == PriorityRole::SupplierProposal
+                    && proposed.as_ref().is_none_or(|d| d.0 < f.seq)
+                {
+                    proposed = Some((f.seq, e.priority, f.refs()));
+                }
+            }
+        }
+        if proposed.is_none() {
+            for f in self.reports.iter().chain(&self.detections) {
+                let p = match &*f.event {
+                    Event::IncidentReported(e) => e.proposed_priority,
+                    Event::IncidentDetected(e) => e.proposed_priority,
+                    _ => None,
+                };
+                if let Some(p) = p {
+                    if proposed.as_ref().is_none_or(|d| d.0 < f.seq) {
+                        proposed = Some((f.seq, p, f.refs()));
+                    }
+                }
+            }
+        }
+        match (proposed, floor) {
+            (Some((_, p, refs)), Some(fl)) if pidx(fl) < pidx(p) => {
+                let _ = refs;
+                (fl, self.opened.map(|f| f.refs()).unwrap_or_default())
+            }
+            (Some((_, p, refs)), _) => (p, refs),
+            (None, Some(fl)) => (fl, self.opened.map(|f| f.refs()).unwrap_or_default()),
+            (None, None) => {
+                findings.push(Finding {
+                    kind: "incident_without_priority",
+                    text: format!("incident `{id}` has no priority proposal; it is measured as D"),
+                    events: self.opened.map(|f| f.refs()).unwrap_or_default(),
+                });
+                (Priority::D, Vec::new())
+            }
+        }
+    }
+
+    /// The actual resolution: the first resolution after the last reopening
+    /// (as for Bilag 6, see `bilag6`).
+    fn resolved(&self) -> Option<&'a Fact<'a>> {
+        let last_reopen = self.reopenings.iter().map(|f| (f.at, f.seq)).max();
+        self.resolutions
+            .iter()
+            .filter(|f| last_reopen.is_none_or(|r| (f.at, f.seq) > r))
+            .min_by_key(|f| (f.at, f.seq))
+            .copied()
+    }
+
+    /// The third party a responsibility decision (customer decision or
+    /// settlement) names, if any; and whether one names the supplier.
+    fn responsibility(&self) -> (Option<String>, bool) {
+        let mut third = None;
+        let mut supplier = false;
+        for f in &self.responsibility {
+            if let Event::ResponsibilityDecided(e) = &*f.event {
+                if e.role == DecisionRole::Claim {
+                    continue;
+                }
+                match e.responsible {
+                    Responsible::Supplier => supplier = true,
+                    Responsible::OtherSupplier => third = e.other_supplier.clone(),
+                    _ => {}
+                }
+            }
+        }
+        (third, supplier)
+    }
+
+    /// The resolution stop (SPEC §6.2.1) with the facts behind it.
+    fn resolution_stop(
+        &self,
+        pol: Policies,
+        third_party: bool,
+    ) -> Option<(Instant, Vec<EventRef>)> {
+        let mut best: Option<(Instant, Vec<EventRef>)> = self.resolved().map(|f| (f.at, f.refs()));
+        let mut consider = |t: Instant, refs: Vec<EventRef>| {
+            if best.as_ref().is_none_or(|b| t < b.0) {
+                best = Some((t, refs));
+            }
+        };
+        // A complete workaround counts only with KOMBIT's approval.
+        if let Some(approval) = first(&self.approvals) {
+            let complete = self
+                .workarounds
+                .iter()
+                .filter(|f| matches!(&*f.event, Event::WorkaroundApplied(w) if w.complete));
+            if let Some(w) = complete.min_by_key(|f| (f.at, f.seq)) {
+                let mut refs = w.refs();
+                refs.extend(approval.refs());
+                match pol.workaround_resolution_time {
+                    WorkaroundTime::Applied => consider(w.at, refs),
+                    WorkaroundTime::Approved => consider(approval.at, refs),
+                }
+            }
+        }
+        if third_party && pol.third_party_resolution_stop == ThirdPartyStop::EarliestMitigation {
+            for w in &self.workarounds {
+                if let Event::WorkaroundApplied(e) = &*w.event {
+                    if let Some(c) = e.communicated_at {
+                        consider(c, w.refs());
+                    }
+                }
+            }
+            if let Some(d) = first(&self.impossibility) {
+                consider(d.at, d.refs());
+            }
+        }
+        best
+    }
+}
+
+/// The k of the nearest-rank fractile: ⌈percent × n / 100⌉.
+pub fn fractile_rank(percent: u32, n: usize) -> usize {
+    (percent as usize * n).div_ceil(100)
+}
+
+/// Working days used (SPEC §6.2.2): the smallest j ≥ 1 with
+/// `stop ≤ start advanced j Arbejdsdage`.
+pub fn working_days_used(cal: &Calendar, start: Instant, stop: Instant) -> i64 {
+    let d1 = calendar::arbejdsdage_deadline(cal, start, 1);
+    if stop <= d1.instant() {
+        1
+    } else {
+        1 + calendar::started_arbejdsdage_late(cal, &d1, stop)
+    }
+}
+
+/// One measured value against a target, with the deadline it implies.
+fn measure(
+    target: Target,
+    cal: &Calendar,
+    hours: Option<(&OpeningHours, Instant)>,
+    start: Instant,
+    stop: Instant,
+) -> (i64, bool, Option<Instant>) {
+    match (target, hours) {
+        (Target::Duration(ms), None) => {
+            let v = (stop.millis() - start.millis()).max(0);
+            (v, v <= ms, Some(start.saturating_add_millis(ms)))
+        }
+        (Target::Duration(ms), Some((h, _))) => {
+            let v = h.opening_time(cal, start, stop);
+            (v, v <= ms, h.add_opening_time(cal, start, ms))
+        }
+        (Target::Arbejdsdage(n), hours) => {
+            let from = hours.map(|(_, s)| s).unwrap_or(start);
+            let j = working_days_used(cal, from, stop);
+            let d = calendar::arbejdsdage_deadline(cal, from, n).instant();
+            (j, j <= i64::from(n), Some(d))
+        }
+    }
+}
+
+struct Item {
+    priority: usize,
+    m: Measurement,
+}
+
+fn month_of(a: Attribution, start: Instant, stop: Instant) -> Month {
+    match a {
+        Attribution::StopMonth => calendar::month_of(stop),
+        Attribution::StartMonth => calendar::month_of(start),
+    }
+}
+
+/// Computes month `m` of a Bilag 7.2.A stream; `None` if no rule set governs it.
+pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
+    let rules = (ctx.rules_for)(m)?;
+    let pol = ctx.policies;
+    let eval = ctx.eval;
+    let (m_start, m_end) = calendar::month_bounds(m);
+    let cal = &rules.calendar;
+    let incs = collect(facts);
+    let mut findings = Vec::new();
+    let mut open = Vec::new();
+    let mut times: [Vec<Item>; 3] = Default::default();
+    let mut notes: [Vec<Measurement>; 4] = Default::default();
+    let mut reports = Vec::new();
+    let default_tp = OpeningHours::weekdays_8_16();
+    for (id, inc) in &incs {
+        let Some((start, start_fact)) = inc.start() else {
+            continue;
+        };
+        if start >= m_end {
+            continue;
+        }
+        let (eff, prio_refs) = inc.priority(rules, &mut findings, id);
+        let env = inc.environment();
+        let goal_p = if env != Environment::Production && pidx(eff) <= 1 {
+            Priority::C
+        } else {
+            eff
+        };
+        let mut base_refs = start_fact.refs();
+        base_refs.extend(prio_refs);
+        let (tp_named, supplier_resp) = inc.responsibility();
+        let resolution = inc.resolution_stop(pol, tp_named.is_some());
+        if let Some(t) = &rules.b72a.incident_times {
+            // Reaction (7.7.1) and resolution (7.7.2): 24/7.
+            let reaction = first(&inc.reactions).map(|f| (f.at, f.refs()));
+            for (mi, stop) in [(0usize, reaction), (2, resolution.clone())] {
+                let target = t.targets[pidx(goal_p)][mi];
+                clock(
+                    &mut times[mi],
+                    &mut open,
+                    target,
+                    cal,
+                    None,
+                    start,
+                    stop,
+                    &base_refs,
+                    id,
+                    goal_p,
+                    pol.attribution,
+                    m,
+                    (m_start, m_end),
+                    eval,
+                    MEASURES[mi],
+                );
+            }
+            // Escalation (7.7.3): within the third party's opening hours.
+            let esc = first(&inc.escalations);
+            let tp_id = esc
+                .and_then(|f| match &*f.event {
+                    Event::EscalatedToThirdParty(e) => Some(e.third_party.clone()),
+                    _ => None,
+                })
+                .or(tp_named.clone());
+            let measured =
+                (esc.is_some() && !supplier_resp) || (esc.is_none() && tp_named.is_some());
+            if measured {
+                let hours = tp_id
+                    .as_ref()
+                    .and_then(|t| rules.third_parties.get(t))
+                    .map(|t| &t.opening_hours)
+                    .unwrap_or(&default_tp);
+                let from = hours.next_opening(cal, start).unwrap_or(start);
+                let target = t.targets[pidx(goal_p)][1];
+                clock(
+                    &mut times[1],
+                    &mut open,
+                    target,
+                    cal,
+                    Some((hours, from)),
+                    start,
+                    esc.map(|f| (f.at, f.refs())),
+                    &base_refs,
+                    id,
+                    goal_p,
+                    pol.attribution,
+                    m,
+                    (m_start, m_end),
+                    eval,
+                    MEASURES[1],
+                );
+            }
+        }
+        if pidx(eff) <= 1 {
+            let actual = inc.resolved().map(|f| (f.at, f.refs()));
+            if let Some(n) = &rules.b72a.notification {
+                notifications(
+                    n,
+                    inc,
+                    pol,
+                    start,
+                    actual.clone(),
+                    &base_refs,
+                    id,
+                    m,
+                    (m_start, m_end),
+                    eval,
+                    &mut notes,
+                    &mut open,
+                );
+            }
+            if rules.b72a.incident_report.is_some() {
+                if let Some((r, r_refs)) = actual {
+                    incident_report(
+                        cal,
+                        inc,
+                        r,
+                        r_refs,
+                        id,
+                        pol.attribution,
+                        m,
+                        (m_start, m_end),
+                        eval,
+                        &mut reports,
+                        &mut open,
+                    );
+                }
+            }
+        }
+    }
+    let mut goals = Vec::new();
+    if let Some(t) = &rules.b72a.incident_times {
+        for (mi, items) in times.into_iter().enumerate() {
+            let mut per: [Vec<Measurement>; 4] = Default::default();
+            for it in items {
+                per[it.priority].push(it.m);
+            }
+            for (pi, pop) in per.into_iter().enumerate() {
+                goals.push(fractile_line(t, pol.small_sample_max_late, mi, pi, pop));
+            }
+        }
+    }
+    if let Some(n) = &rules.b72a.notification {
+        for (i, pop) in notes.into_iter().enumerate() {
+            goals.push(all_within_line(
+                NOTE_GOALS[i],
+                notice_target(n, pol, i),
+                pop,
+            ));
+        }
+    }
+    if let Some(r) = &rules.b72a.incident_report {
+        goals.push(all_within_line(
+            (
+                "b72a.incident_report",
+                "Incidentrapport (7.10)",
+                "incident report (7.10)",
+                "Bilag 7.2.A 7.10",
+            ),
+            format!(
+                "≤ {} Dage after resolution (12:00 next Arbejdsdag after three closed days)",
+                r.dage
+            ),
+            reports,
+        ));
+    }
+    open.sort_by(|a, b| (a.start, &a.object, a.goal).cmp(&(b.start, &b.object, b.goal)));
+    let (fee, fee_events) = fee_of(facts, m);
+    Some(MonthResult {
+        goals,
+        open_clocks: open,
+        findings,
+        total: MonthTotal {
+            points: Tenths(0),
+            fee,
+            fee_events,
+            uncapped: fee.map(|_| 0),
+            monthly_cap: fee.map(|f| {
+                crate::bilag6::round_half_up(
+                    i128::from(f) * i128::from(rules.fee.monthly_cap_percent),
+                    100,
+                )
+            }),
+            bod: fee.map(|_| 0),
+            yearly: None,
+            cap_bound: "none",
+        },
+    })
+}
+
+fn fee_of(facts: &Facts<'_>, m: Month) -> (Option<i64>, Vec<EventRef>) {
+    let mut sum: Option<i64> = None;
+    let mut refs = Vec::new();
+    for f in &facts.facts {
+        if let Event::FeeRecorded(e) = &*f.event {
+            if e.month == m {
+                sum = Some(sum.unwrap_or(0).saturating_add(e.amount_ore));
+                refs.extend(f.refs());
+            }
+        }
+    }
+    (sum, refs)
+}
+
+const MEASURES: [&str; 3] = ["reaction", "escalation", "resolution"];
+
+#[allow(clippy::too_many_arguments)]
+fn clock(
+    out: &mut Vec<Item>,
+    open: &mut Vec<OpenClock>,
+    target: Target,
+    cal: &Calendar,
+    hours: Option<(&OpeningHours, Instant)>,
+    start: Instant,
+    stop: Option<(Instant, Vec<EventRef>)>,
+    base_refs: &[EventRef],
+    id: &str,
+    goal_p: Priority,
+    a: Attribution,
+    m: Month,
+    (_m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    measure_name: &'static str,
+) {
+    let goal = goal_id(measure_name, goal_p);
+    match stop {
+        Some((t, refs)) => {
+            if month_of(a, start, t) != m {
+                // Still running at the end of m (stop_month)? Then it is open in m.
+                if a == Attribution::StopMonth && t >= m_end && start < m_end {
+                    let (_, _, d) = measure(target, cal, hours, start, t);
+                    open.push(open_clock(
+                        goal, id, start, d, m_end, eval, base_refs, cal, hours, target,
+                    ));
+                }
+                return;
+            }
+            let (v, within, deadline) = measure(target, cal, hours, start, t);
+            let mut events = base_refs.to_vec();
+            events.extend(refs);
+            events.sort();
+            events.dedup();
+            let (value_ms, units, unit, limit) = match target {
+                Target::Duration(ms) => (Some(v), 0, "", Limit::Duration { ms, strict: false }),
+                Target::Arbejdsdage(_) => (
+                    None,
+                    v,
+                    "Arbejdsdage used",
+                    Limit::Deadline(deadline.unwrap_or(start)),
+                ),
+            };
+            out.push(Item {
+                priority: pidx(goal_p),
+                m: Measurement {
+                    object: id.to_owned(),
+                    category: None,
+                    start,
+                    stop: Some(t),
+                    value_ms,
+                    limit,
+                    deadline,
+                    within,
+                    units_over: units,
+                    unit,
+                    points: Tenths(0),
+                    events,
+                    state: None,
+                },
+            });
+        }
+        None => {
+            if start < m_end {
+                let (_, _, d) = measure(target, cal, hours, start, start);
+                open.push(open_clock(
+                    goal, id, start, d, m_end, eval, base_refs, cal, hours, target,
+                ));
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn open_clock(
+    goal: &'static str,
+    id: &str,
+    start: Instant,
+    deadline: Option<Instant>,
+    m_end: Instant,
+    eval: Instant,
+    refs: &[EventRef],
+    cal: &Calendar,
+    hours: Option<(&OpeningHours, Instant)>,
+    target: Target,
+) -> OpenClock {
+    let elapsed = |t: Instant| match (target, hours) {
+        (Target::Duration(_), Some((h, _))) => h.opening_time(cal, start, t),
+        _ => (t.millis() - start.millis()).max(0),
+    };
+    OpenClock {
+        goal,
+        object: id.to_owned(),
+        category: None,
+        start,
+        deadline,
+        elapsed_month_end_ms: elapsed(eval.min(m_end)),
+        elapsed_eval_ms: elapsed(eval),
+        overdue: deadline.is_some_and(|d| d < eval),
+        points_if_stopped_now: None,
+        state: "running",
+        events: refs.to_vec(),
+    }
+}
+
+fn goal_id(measure: &str, p: Priority) -> &'static str {
+    match (measure, p) {
+        ("reaction", Priority::A) => "b72a.reaction.A",
+        ("reaction", Priority::B) => "b72a.reaction.B",
+        ("reaction", Priority::C) => "b72a.reaction.C",
+        ("reaction", Priority::D) => "b72a.reaction.D",
+        ("escalation", Priority::A) => "b72a.escalation.A",
+        ("escalation", Priority::B) => "b72a.escalation.B",
+        ("escalation", Priority::C) => "b72a.escalation.C",
+        ("escalation", Priority::D) => "b72a.escalation.D",
+        ("resolution", Priority::A) => "b72a.resolution.A",
+        ("resolution", Priority::B) => "b72a.resolution.B",
+        ("resolution", Priority::C) => "b72a.resolution.C",
+        _ => "b72a.resolution.D",
+    }
+}
+
+fn fractile_line(
+    t: &IncidentTimes,
+    small: SmallSample,
+    mi: usize,
+    pi: usize,
+    mut pop: Vec<Measurement>,
+) -> GoalLine {
+    let target = t.targets[pi][mi];
+    let value = |m: &Measurement| m.value_ms.unwrap_or(m.units_over);
+    pop.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
+    let mut values: Vec<i64> = pop.iter().map(value).collect();
+    values.sort_unstable();
+    let n = values.len();
+    let k = fractile_rank(t.percent, n);
+    let over = pop.iter().filter(|m| !m.within).count();
+    let met = match small {
+        SmallSample::Below(nn, kk) if (n as u32) < nn => over as u32 <= kk,
+        _ => n == 0 || pop_within_at_rank(&pop, &values, k, target),
+    };
+    let deciding = if n == 0 { 0 } else { values[k - 1] };
+    let (label_da, label_en) = TIME_LABELS[mi][pi];
+    GoalLine {
+        goal: goal_id(MEASURES[mi], P[pi]),
+        label_da,
+        label_en,
+        source: "Bilag 7.2.A 7.7, Tabel 7",
+        figure: Figure::Fractile {
+            deciding,
+            unit: match target {
+                Target::Duration(_) => "ms",
+                Target::Arbejdsdage(_) => "Arbejdsdage used",
+            },
+        },
+        target: format!("{} % fractile ≤ {}", t.percent, target.text()),
+        counts: vec![("n", n as i64), ("rank", k as i64), ("over", over as i64)],
+        verdict: if met { Verdict::Met } else { Verdict::NotMet },
+        shortfall: None,
+        points: Tenths(0),
+        population: pop,
+    }
+}
+
+/// Whether the k-th smallest value meets the target.
+fn pop_within_at_rank(_pop: &[Measurement], values: &[i64], k: usize, target: Target) -> bool {
+    let v = values[k - 1];
+    match target {
+        Target::Duration(ms) => v <= ms,
+        Target::Arbejdsdage(n) => v <= i64::from(n),
+    }
+}
+
+/// Danish and English labels of the 12 fractile goals, `[measure][priority]`.
+const TIME_LABELS: [[(&str, &str); 4]; 3] = [
+    [
+        ("Reaktionstid, prioritet A", "reaction time, priority A"),
+        ("Reaktionstid, prioritet B", "reaction time, priority B"),
+        ("Reaktionstid, prioritet C", "reaction time, priority C"),
+        ("Reaktionstid, prioritet D", "reaction time, priority D"),
+    ],
+    [
+        ("Eskaleringstid, prioritet A", "escalation time, priority A"),
+        ("Eskaleringstid, prioritet B", "escalation time, priority B"),
+        ("Eskaleringstid, prioritet C", "escalation time, priority C"),
+        ("Eskaleringstid, prioritet D", "escalation time, priority D"),
+    ],
+    [
+        ("Løsningstid, prioritet A", "resolution time, priority A"),
+        ("Løsningstid, prioritet B", "resolution time, priority B"),
+        ("Løsningstid, prioritet C", "resolution time, priority C"),
+        ("Løsningstid, prioritet D", "resolution time, priority D"),
+    ],
+];
+
+const NOTE_GOALS: [(&str, &str, &str, &str); 4] = [
+    (
+        "b72a.notify.N1",
+        "N1: KOMBITs driftschef orienteret",
+        "N1: operations manager notified",
+        "Bilag 7.2.A 7.9.1",
+    ),
+    (
+        "b72a.notify.N2",
+        "N2: brugere og interessenter orienteret",
+        "N2: users and stakeholders informed",
+        "Bilag 7.2.A 7.9.1",
+    ),
+    (
+        "b72a.notify.N3",
+        "N3: opdatering til driftschef",
+        "N3: operations manager updates",
+        "Bilag 7.2.A 7.9.1",
+    ),
+    (
+        "b72a.notify.N4",
+        "N4: opdatering til brugere og interessenter",
+        "N4: user and stakeholder updates",
+        "Bilag 7.2.A 7.9.1",
+    ),
+];
+
+fn notice_target(n: &NotificationGoal, pol: Policies, i: usize) -> String {
+    match i {
+        0 | 1 => format!("≤ {} min", n.initial_minutes),
+        2 if pol.ops_update_interval == OpsUpdateInterval::OneHour => "every interval ≤ 1 h".into(),
+        _ => format!("every interval ≤ {} h", n.update_hours),
+    }
+}
+
+fn all_within_line(
+    (goal, da, en, source): (&'static str, &'static str, &'static str, &'static str),
+    target: String,
+    mut pop: Vec<Measurement>,
+) -> GoalLine {
+    pop.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
+    let n = pop.len() as i64;
+    let late = pop.iter().filter(|m| !m.within).count() as i64;
+    GoalLine {
+        goal,
+        label_da: da,
+        label_en: en,
+        source,
+        figure: Figure::Late(late),
+        target,
+        counts: vec![("n", n), ("within", n - late), ("late", late)],
+        verdict: if late == 0 {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        points: Tenths(0),
+        population: pop,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn notifications(
+    n: &NotificationGoal,
+    inc: &Inc<'_>,
+    pol: Policies,
+    start: Instant,
+    resolved: Option<(Instant, Vec<EventRef>)>,
+    base: &[EventRef],
+    id: &str,
+    m: Month,
+    (_m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    out: &mut [Vec<Measurement>; 4],
+    open: &mut Vec<OpenClock>,
+) {
+    let s = match pol.notification_clock_start {
+        NotificationStart::IncidentStart => start,
+        NotificationStart::RecordCreated => inc.record_created().unwrap_or(start),
+    };
+    let limit = i64::from(n.initial_minutes) * MINUTE_MS;
+    let update_ms = [
+        if pol.ops_update_interval == OpsUpdateInterval::OneHour {
+            HOUR_MS
+        } else {
+            i64::from(n.update_hours) * HOUR_MS
+        },
+        i64::from(n.update_hours) * HOUR_MS,
+    ];
+    // Successful notices to the operations manager; every status publication.
+    let ops: Vec<&Fact<'_>> = inc
+        .notified
+        .iter()
+        .filter(|f| match &*f.event {
+            Event::CustomerNotified(e) => e.channel != NotifyChannel::Phone || e.reached,
+            _ => false,
+        })
+        .copied()
+        .collect();
+    let pubs: Vec<&Fact<'_>> = inc.published.clone();
+    for (chain, facts) in [(0usize, ops), (1, pubs)] {
+        let mut facts = facts;
+        facts.sort_by_key(|f| (f.at, f.seq));
+        let initial = facts.first().copied();
+        let goal = NOTE_GOALS[chain].0;
+        let item = |from: Instant,
+                    to: Instant,
+                    lim: i64,
+                    missing: bool,
+                    refs: Vec<EventRef>,
+                    what: String| {
+            let v = (to.millis() - from.millis()).max(0);
+            Measurement {
+                object: what,
+                category: None,
+                start: from,
+                stop: Some(to),
+                value_ms: Some(v),
+                limit: Limit::Duration {
+                    ms: lim,
+                    strict: false,
+                },
+                deadline: Some(from.saturating_add_millis(lim)),
+                within: !missing && v <= lim,
+                units_over: 0,
+                unit: "",
+                points: Tenths(0),
+                events: refs,
+                state: missing.then_some("missing"),
+            }
+        };
+        let counts_in = |t: Instant| month_of(pol.attribution, s, t) == m;
+        match initial {
+            Some(f0) => {
+                let mut refs = base.to_vec();
+                refs.extend(f0.refs());
+                if counts_in(f0.at) {
+                    out[chain].push(item(s, f0.at, limit, false, refs, id.to_owned()));
+                }
+                // The update chain t0, t1..tm (before the resolution), r.
+                let Some((r, r_refs)) = resolved.clone() else {
+                    continue;
+                };
+                let mut prev = f0;
+                let mut k = 0;
+                for f in facts.iter().skip(1).filter(|f| f.at < r) {
+                    k += 1;
+                    if counts_in(f.at) {
+                        out[chain + 2].push(item(
+                            prev.at,
+                            f.at,
+                            update_ms[chain],
+                            false,
+                            f.refs(),
+                            format!("{id} update {k}"),
+                        ));
+                    }
+                    prev = f;
+                }
+                if counts_in(r) && r > prev.at {
+                    out[chain + 2].push(item(
+                        prev.at,
+                        r,
+                        update_ms[chain],
+                        false,
+                        r_refs,
+                        format!("{id} to resolution"),
+                    ));
+                }
+            }
+            None => match resolved.clone() {
+                // Resolved without any notice: a missing measurement.
+                Some((r, refs)) => {
+                    if counts_in(r) {
+                        out[chain].push(item(s, r, limit, true, refs, id.to_owned()));
+                    }
+                }
+                None => {
+                    if s < m_end {
+                        open.push(OpenClock {
+                            goal,
+                            object: id.to_owned(),
+                            category: None,
+                            start: s,
+                            deadline: Some(s.saturating_add_millis(limit)),
+                            elapsed_month_end_ms: (eval.min(m_end).millis() - s.millis()).max(0),
+                            elapsed_eval_ms: (eval.millis() - s.millis()).max(0),
+                            overdue: s.saturating_add_millis(limit) < eval,
+                            points_if_stopped_now: None,
+                            state: "running",
+                            events: base.to_vec(),
+                        });
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// The 7.10 deadline (SPEC §6.3.2): 2 Dage after the resolution, or 12:00
+/// on the next Arbejdsdag when the resolution day and the two after it are
+/// all closed.
+pub fn incident_report_deadline(cal: &Calendar, r: Instant, dage: u32) -> Instant {
+    let d = calendar::local_date(r);
+    let closed = |k: u64| {
+        d.checked_add_days(chrono::Days::new(k))
+            .is_some_and(|x| !cal.is_arbejdsdag(x))
+    };
+    if closed(0) && closed(1) && closed(2) {
+        let next = cal.nth_arbejdsdag_after(d, 1);
+        calendar::to_instant(next.and_hms_opt(12, 0, 0).unwrap_or_default())
+    } else {
+        calendar::add_dage(r, dage)
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn incident_report(
+    cal: &Calendar,
+    inc: &Inc<'_>,
+    r: Instant,
+    r_refs: Vec<EventRef>,
+    id: &str,
+    a: Attribution,
+    m: Month,
+    (_m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    out: &mut Vec<Measurement>,
+    open: &mut Vec<OpenClock>,
+) {
+    let deadline = incident_report_deadline(cal, r, 2);
+    match first(&inc.report_delivered) {
+        Some(f) => {
+            if month_of(a, r, f.at) == m {
+                let mut events = r_refs;
+                events.extend(f.refs());
+                out.push(Measurement {
+                    object: id.to_owned(),
+                    category: None,
+                    start: r,
+                    stop: Some(f.at),
+                    value_ms: None,
+                    limit: Limit::Deadline(deadline),
+                    deadline: Some(deadline),
+                    within: f.at <= deadline,
+                    units_over: 0,
+                    unit: "",
+                    points: Tenths(0),
+                    events,
+                    state: None,
+                });
+            }
+        }
+        None => {
+            if r < m_end {
+                open.push(OpenClock {
+                    goal: "b72a.incident_report",
+                    object: id.to_owned(),
+                    category: None,
+                    start: r,
+                    deadline: Some(deadline),
+                    elapsed_month_end_ms: (eval.min(m_end).millis() - r.millis()).max(0),
+                    elapsed_eval_ms: (eval.millis() - r.millis()).max(0),
+                    overdue: deadline < eval,
+                    points_if_stopped_now: None,
+                    state: "running",
+                    events: r_refs,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! The worked examples of SPEC §6.1-6.3 (Bilag 7.2.A incident goals), each
+//! with SPEC's numbers.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use slaledger_projections::b72a::{fractile_rank, incident_report_deadline, working_days_used};
+use slaledger_projections::bilag6::{Figure, Verdict};
+use slaledger_projections::calendar::Calendar;
+use slaledger_projections::ruleset::{Attribution, NotificationStart, SmallSample, ThirdPartyStop};
+
+const MIN: i64 = 60_000;
+
+fn value(r: &slaledger_projections::bilag6::MonthResult, g: &str) -> Vec<i64> {
+    goal(r, g)
+        .population
+        .iter()
+        .map(|m| m.value_ms.unwrap_or(m.units_over))
+        .collect()
+}
+
+// ------------------------------------------------------------- §6.1.3
+
+fn spec_6_1_3() -> Month6 {
+    let mut b = Month6::default();
+    b.detect("I", "2025-03-10 10:00", "B", "production")
+        .raw(
+            "should_have_detected_established",
+            "customer",
+            json!({"incident_id": "I", "should_have_detected_at": t("2025-03-10 09:00").to_string(),
+                   "basis": "monitoring_rule"}),
+            Some("2025-03-10 12:00"),
+        )
+        .reaction("I", "2025-03-10 10:05")
+        .resolve("I", "2025-03-10 12:30")
+        .prioritise("I", "A", "customer_decision", "2025-03-11 09:00");
+    b
+}
+
+#[test]
+fn should_have_detected_moves_the_start_and_the_decision_sets_a() {
+    let r = spec_6_1_3().eval_b72a("2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.reaction.A"), vec![65 * MIN]);
+    assert_eq!(value(&r, "b72a.resolution.A"), vec![210 * MIN]);
+    assert_eq!(goal(&r, "b72a.reaction.A").verdict, Verdict::NotMet);
+    assert_eq!(goal(&r, "b72a.resolution.A").verdict, Verdict::NotMet);
+    assert_eq!(
+        goal(&r, "b72a.reaction.A").population[0].start,
+        t("2025-03-10 09:00")
+    );
+}
+
+#[test]
+fn before_the_customer_decision_the_incident_is_b() {
+    let r = spec_6_1_3().eval_b72a("2025-03", "2025-03-10 23:00");
+    assert_eq!(value(&r, "b72a.reaction.B"), vec![65 * MIN]);
+    assert!(!goal(&r, "b72a.reaction.B").population[0].within);
+    assert!(goal(&r, "b72a.resolution.B").population[0].within);
+    assert!(goal(&r, "b72a.reaction.A").population.is_empty());
+}
+
+#[test]
+fn without_should_have_detected_the_reaction_is_5_minutes() {
+    let mut b = Month6::default();
+    b.detect("I", "2025-03-10 10:00", "B", "production")
+        .reaction("I", "2025-03-10 10:05")
+        .resolve("I", "2025-03-10 12:30");
+    let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.reaction.B"), vec![5 * MIN]);
+}
+
+fn floor_case(downgrade_to: Option<&str>) -> slaledger_projections::bilag6::MonthResult {
+    let mut b = Month6::default();
+    b.raw(
+        "incident_detected",
+        "supplier",
+        json!({"incident_id": "F", "detected_at": t("2025-03-12 09:00").to_string(), "how": "x",
+               "environment": "production", "areas": ["application"], "proposed_priority": "C",
+               "integrations": ["CPR-opslag"]}),
+        None,
+    )
+    .reaction("F", "2025-03-12 09:10")
+    .resolve("F", "2025-03-12 10:00");
+    if let Some(to) = downgrade_to {
+        b.raw(
+            "priority_downgrade_agreed",
+            "customer",
+            json!({"incident_id": "F", "from": "A", "to": to, "agreement_ref": "mail 12/3"}),
+            Some("2025-03-12 09:30"),
+        );
+    }
+    b.eval_b72a("2025-03", "2025-04-30 12:00")
+}
+
+#[test]
+fn an_uncategorised_integration_is_critical_and_floors_the_priority_at_a() {
+    let r = floor_case(None);
+    assert_eq!(goal(&r, "b72a.reaction.A").population.len(), 1);
+    let r = floor_case(Some("B"));
+    assert_eq!(goal(&r, "b72a.reaction.B").population.len(), 1);
+    assert!(r.findings.is_empty());
+    let r = floor_case(Some("C"));
+    assert_eq!(goal(&r, "b72a.reaction.C").population.len(), 1);
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == "downgrade_beyond_one_level"));
+}
+
+// ------------------------------------------------------------- §6.1.4
+
+#[test]
+fn pre_production_a_incidents_use_the_c_targets() {
+    let mut b = Month6::default();
+    b.detect("P", "2025-03-10 09:00", "A", "pre_production")
+        .reaction("P", "2025-03-10 12:20")
+        .resolve("P", "2025-03-12 08:00");
+    let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    let react = goal(&r, "b72a.reaction.C");
+    assert_eq!(react.population[0].value_ms, Some(200 * MIN));
+    assert!(react.population[0].within);
+    let res = goal(&r, "b72a.resolution.C");
+    assert_eq!(res.population[0].units_over, 2);
+    assert!(res.population[0].within);
+    assert!(goal(&r, "b72a.reaction.A").population.is_empty());
+}
+
+// ------------------------------------------------------------- §6.2.5
+
+#[test]
+fn the_fractile_rank_is_nearest_rank() {
+    for (n, k) in [(7, 7), (10, 9), (11, 10), (1, 1), (20, 18), (0, 0)] {
+        assert_eq!(fractile_rank(90, n), k, "n = {n}");
+        // Oracle: met iff at most ⌊n / 10⌋ exceed.
+        assert_eq!(n - k, n / 10, "n = {n}");
+    }
+}
+
+fn b_resolutions(last_minutes: i64) -> Month6 {
+    let mut b = Month6::default();
+    for (i, m) in [95, 140, 180, 210, 250, 300, last_minutes]
+        .iter()
+        .enumerate()
+    {
+        let id = format!("B{i}");
+        let start = format!("2025-04-{:02} 08:00", 1 + i);
+        b.detect(&id, &start, "B", "production")
+            .reaction(&id, &start);
+        let stop = t(&start).saturating_add_millis(m * MIN);
+        b.raw(
+            "incident_resolved",
+            "supplier",
+            json!({"incident_id": id, "resolved_at": stop.to_string(), "method": "remedy"}),
+            None,
+        );
+    }
+    b
+}
+
+#[test]
+fn example_1_seven_b_resolution_times() {
+    let r = b_resolutions(365).eval_b72a("2025-04", "2025-05-30 12:00");
+    let g = goal(&r, "b72a.resolution.B");
+    assert_eq!(g.verdict, Verdict::NotMet);
+    assert_eq!(g.counts[1], ("rank", 7));
+    assert_eq!(
+        g.figure,
+        Figure::Fractile {
+            deciding: 365 * MIN,
+            unit: "ms"
+        }
+    );
+    let r = b_resolutions(360).eval_b72a("2025-04", "2025-05-30 12:00");
+    assert_eq!(goal(&r, "b72a.resolution.B").verdict, Verdict::Met);
+    let rs = b72a_rules_with(|_| {});
+    let mut p = rs.policies;
+    p.small_sample_max_late = SmallSample::Below(10, 1);
+    let r = b_resolutions(365).eval_b72a_with(&rs, p, "2025-04", "2025-05-30 12:00");
+    assert_eq!(goal(&r, "b72a.resolution.B").verdict, Verdict::Met);
+}
+
+fn a_reactions(ninth_ms: i64, n: usize) -> Month6 {
+    let mut b = Month6::default();
+    let mut mins: Vec<i64> = vec![4, 7, 9, 12, 15, 18, 22, 26, 30, 48]
+        .into_iter()
+        .map(|m| m * MIN)
+        .collect();
+    mins[8] = ninth_ms;
+    if n == 11 {
+        mins.push(50 * MIN);
+    }
+    for (i, ms) in mins.iter().enumerate() {
+        let id = format!("A{i}");
+        let start = format!("2025-05-{:02} 10:00", 1 + i);
+        b.detect(&id, &start, "A", "production");
+        b.raw(
+            "reaction_registered",
+            "supplier",
+            json!({"incident_id": id, "at": t(&start).saturating_add_millis(*ms).to_string()}),
+            None,
+        );
+    }
+    b
+}
+
+#[test]
+fn example_2_ten_a_reaction_times() {
+    let r = a_reactions(30 * MIN, 10).eval_b72a("2025-05", "2025-06-30 12:00");
+    let g = goal(&r, "b72a.reaction.A");
+    assert_eq!(g.counts[1], ("rank", 9));
+    assert_eq!(g.verdict, Verdict::Met);
+    let r = a_reactions(30 * MIN + 1000, 10).eval_b72a("2025-05", "2025-06-30 12:00");
+    assert_eq!(goal(&r, "b72a.reaction.A").verdict, Verdict::NotMet);
+    let r = a_reactions(30 * MIN, 11).eval_b72a("2025-05", "2025-06-30 12:00");
+    assert_eq!(goal(&r, "b72a.reaction.A").counts[1], ("rank", 10));
+}
+
+fn escalation(at: &str) -> Month6 {
+    let mut b = Month6::default();
+    b.detect("E", "2025-03-14 15:30", "B", "production")
+        .reaction("E", "2025-03-14 15:35")
+        .raw(
+            "escalated_to_third_party",
+            "supplier",
+            json!({"incident_id": "E", "third_party": "cpr-leverandor",
+                   "third_party_type": "third_party_software_supplier", "at": t(at).to_string()}),
+            None,
+        );
+    b
+}
+
+#[test]
+fn example_3_escalation_counts_only_the_third_partys_opening_hours() {
+    let r = escalation("2025-03-17 09:10").eval_b72a("2025-03", "2025-04-30 12:00");
+    let g = goal(&r, "b72a.escalation.B");
+    assert_eq!(g.population[0].value_ms, Some(100 * MIN));
+    assert!(g.population[0].within);
+    assert_eq!(g.population[0].deadline, Some(t("2025-03-17 09:30")));
+    let r = escalation("2025-03-17 09:35").eval_b72a("2025-03", "2025-04-30 12:00");
+    let g = goal(&r, "b72a.escalation.B");
+    assert_eq!(g.population[0].value_ms, Some(125 * MIN));
+    assert!(!g.population[0].within);
+}
+
+#[test]
+fn example_4_working_days_over_easter() {
+    let cal = Calendar::default();
+    let start = t("2025-04-16 11:00");
+    assert_eq!(working_days_used(&cal, start, t("2025-04-24 11:00")), 3);
+    assert_eq!(working_days_used(&cal, start, t("2025-04-25 09:00")), 4);
+    let mut b = Month6::default();
+    b.detect("C", "2025-04-16 11:00", "C", "production")
+        .reaction("C", "2025-04-16 15:00")
+        .resolve("C", "2025-04-25 09:00");
+    let r = b.eval_b72a("2025-04", "2025-05-30 12:00");
+    let g = goal(&r, "b72a.resolution.C");
+    assert_eq!(g.population[0].deadline, Some(t("2025-04-24 11:00")));
+    assert_eq!(g.population[0].units_over, 4);
+    assert!(!g.population[0].within);
+    let g = goal(&r, "b72a.reaction.C");
+    assert_eq!(g.population[0].deadline, Some(t("2025-04-16 16:00")));
+}
+
+#[test]
+fn example_5_third_party_resolution_stops_at_the_earliest_mitigation() {
+    let mut b = Month6::default();
+    b.detect("T", "2025-03-11 08:00", "B", "production")
+        .reaction("T", "2025-03-11 08:10")
+        .raw(
+            "responsibility_decided",
+            "customer",
+            json!({"incident_id": "T", "responsible": "other_supplier", "other_supplier": "db-leverandor",
+                   "sole_cause": false, "role": "decision"}),
+            Some("2025-03-11 12:00"),
+        )
+        .raw(
+            "workaround_applied",
+            "supplier",
+            json!({"incident_id": "T", "applied_at": t("2025-03-11 12:45").to_string(), "complete": false,
+                   "communicated_at": t("2025-03-11 13:00").to_string(), "description": "omgåelse"}),
+            None,
+        )
+        .resolve("T", "2025-03-12 10:00");
+    let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.resolution.B"), vec![300 * MIN]);
+    assert!(goal(&r, "b72a.resolution.B").population[0].within);
+    let rs = b72a_rules_with(|_| {});
+    let mut p = rs.policies;
+    p.third_party_resolution_stop = ThirdPartyStop::Resolved;
+    let r = b.eval_b72a_with(&rs, p, "2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.resolution.B"), vec![1560 * MIN]);
+    assert!(!goal(&r, "b72a.resolution.B").population[0].within);
+}
+
+#[test]
+fn example_6_month_attribution() {
+    let mut b = Month6::default();
+    b.detect("M", "2025-03-31 23:50", "A", "production")
+        .reaction("M", "2025-04-01 00:20");
+    let apr = b.eval_b72a("2025-04", "2025-05-30 12:00");
+    assert_eq!(value(&apr, "b72a.reaction.A"), vec![30 * MIN]);
+    let mar = b.eval_b72a("2025-03", "2025-05-30 12:00");
+    assert!(goal(&mar, "b72a.reaction.A").population.is_empty());
+    let rs = b72a_rules_with(|_| {});
+    let mut p = rs.policies;
+    p.attribution = Attribution::StartMonth;
+    let mar = b.eval_b72a_with(&rs, p, "2025-03", "2025-05-30 12:00");
+    assert_eq!(value(&mar, "b72a.reaction.A"), vec![30 * MIN]);
+}
+
+// ------------------------------------------------------------- §6.3
+
+fn notified(b: &mut Month6, at: &str, seq: &str) {
+    b.raw(
+        "customer_notified",
+        "supplier",
+        json!({"incident_id": "N", "at": t(at).to_string(), "channel": "phone", "reached": true,
+               "sequence": seq}),
+        None,
+    );
+}
+
+fn published(b: &mut Month6, at: &str, seq: &str) {
+    b.raw(
+        "status_published",
+        "supplier",
+        json!({"incident_id": "N", "at": t(at).to_string(), "channel": "website",
+               "audience": "brugere", "sequence": seq}),
+        None,
+    );
+}
+
+fn spec_6_3_1() -> Month6 {
+    let mut b = Month6::default();
+    b.raw(
+        "incident_reported",
+        "customer",
+        json!({"incident_id": "N", "reported_at": t("2025-05-06 10:00").to_string(), "channel": "phone",
+               "reporter": "r", "environment": "production", "areas": ["application"],
+               "proposed_priority": "B", "record_created_at": t("2025-05-06 10:12").to_string(),
+               "description": "d"}),
+        None,
+    )
+    .reaction("N", "2025-05-06 10:20");
+    // An unanswered call attempt first: it does not stop N1.
+    b.raw(
+        "customer_notified",
+        "supplier",
+        json!({"incident_id": "N", "at": t("2025-05-06 10:15").to_string(), "channel": "phone",
+               "reached": false, "sequence": "initial"}),
+        None,
+    );
+    notified(&mut b, "2025-05-06 10:25", "initial");
+    published(&mut b, "2025-05-06 10:35", "initial");
+    notified(&mut b, "2025-05-06 12:20", "update");
+    published(&mut b, "2025-05-06 12:30", "update");
+    published(&mut b, "2025-05-06 14:20", "update");
+    notified(&mut b, "2025-05-06 14:25", "update");
+    b.resolve("N", "2025-05-06 15:10");
+    b
+}
+
+#[test]
+fn notification_example_n1_to_n4() {
+    let r = spec_6_3_1().eval_b72a("2025-05", "2025-06-30 12:00");
+    assert_eq!(value(&r, "b72a.notify.N1"), vec![25 * MIN]);
+    assert_eq!(goal(&r, "b72a.notify.N1").verdict, Verdict::Met);
+    assert_eq!(value(&r, "b72a.notify.N2"), vec![35 * MIN]);
+    assert_eq!(goal(&r, "b72a.notify.N2").verdict, Verdict::NotMet);
+    assert_eq!(
+        value(&r, "b72a.notify.N3"),
+        vec![115 * MIN, 125 * MIN, 45 * MIN]
+    );
+    assert_eq!(goal(&r, "b72a.notify.N3").verdict, Verdict::NotMet);
+    assert_eq!(
+        value(&r, "b72a.notify.N4"),
+        vec![115 * MIN, 110 * MIN, 50 * MIN]
+    );
+    assert_eq!(goal(&r, "b72a.notify.N4").verdict, Verdict::Met);
+    let rs = b72a_rules_with(|_| {});
+    let mut p = rs.policies;
+    p.notification_clock_start = NotificationStart::RecordCreated;
+    let r = spec_6_3_1().eval_b72a_with(&rs, p, "2025-05", "2025-06-30 12:00");
+    assert_eq!(value(&r, "b72a.notify.N1"), vec![13 * MIN]);
+    assert_eq!(value(&r, "b72a.notify.N2"), vec![23 * MIN]);
+}
+
+#[test]
+fn an_incident_resolved_without_notice_has_a_missing_measurement() {
+    let mut b = Month6::default();
+    b.detect("Q", "2025-05-07 10:00", "A", "production")
+        .reaction("Q", "2025-05-07 10:05")
+        .resolve("Q", "2025-05-07 11:00");
+    let r = b.eval_b72a("2025-05", "2025-06-30 12:00");
+    let g = goal(&r, "b72a.notify.N1");
+    assert_eq!(g.verdict, Verdict::NotMet);
+    assert_eq!(g.population[0].state, Some("missing"));
+}
+
+#[test]
+fn incident_report_deadlines_table() {
+    let cal = Calendar::default();
+    for (resolved, due) in [
+        ("2025-03-11 14:20", "2025-03-13 14:20"),
+        ("2025-03-15 09:00", "2025-03-17 09:00"),
+        ("2025-03-16 09:00", "2025-03-18 09:00"),
+        ("2025-03-28 10:00", "2025-03-30 10:00"),
+        ("2025-12-24 10:00", "2025-12-29 12:00"),
+        ("2025-04-18 16:00", "2025-04-22 12:00"),
+    ] {
+        assert_eq!(
+            incident_report_deadline(&cal, t(resolved), 2),
+            t(due),
+            "{resolved}"
+        );
+    }
+    // 47 real hours across the March DST change.
+    let r = t("2025-03-28 10:00");
+    assert_eq!(
+        (incident_report_deadline(&cal, r, 2).millis() - r.millis()) / 3_600_000,
+        47
+    );
+}
+
+#[test]
+fn an_incident_report_after_its_deadline_is_late_and_a_missing_one_is_open() {
+    let mut b = Month6::default();
+    b.detect("R", "2025-03-11 09:00", "A", "production")
+        .reaction("R", "2025-03-11 09:10")
+        .resolve("R", "2025-03-11 14:20")
+        .raw(
+            "incident_report_delivered",
+            "supplier",
+            json!({"incident_id": "R", "at": t("2025-03-13 14:21").to_string(),
+                   "document_hash": "22".repeat(32)}),
+            None,
+        );
+    b.detect("S", "2025-03-20 09:00", "B", "production")
+        .reaction("S", "2025-03-20 09:10")
+        .resolve("S", "2025-03-20 10:00");
+    let r = b.eval_b72a("2025-03", "2025-03-31 12:00");
+    let g = goal(&r, "b72a.incident_report");
+    assert_eq!(g.verdict, Verdict::NotMet);
+    assert_eq!(g.population.len(), 1);
+    assert!(r
+        .open_clocks
+        .iter()
+        .any(|c| c.goal == "b72a.incident_report" && c.object == "S" && c.overdue));
+}
