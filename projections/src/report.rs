@@ -622,6 +622,8 @@ pub fn to_markdown(r: &Report) -> String {
             format!("{l} late")
         } else if let Some(st) = f.get("state") {
             s(st)
+        } else if g["counts"]["n"] == 0 && f.get("deciding").is_some() {
+            "no measurements".to_owned()
         } else if let Some(d) = f.get("deciding") {
             match (d.as_i64(), f["unit"].as_str()) {
                 (Some(ms), Some("ms")) => format!("fractile {}", minutes(ms)),
@@ -654,7 +656,11 @@ pub fn to_markdown(r: &Report) -> String {
             s(&g["verdict"]),
             s(&g["points"]),
             if g["bod_share_ore"].is_null() {
-                "pending".into()
+                if g["points"] == "0.0" {
+                    "-".into()
+                } else {
+                    "pending".into()
+                }
             } else {
                 ore(&g["bod_share_ore"])
             }

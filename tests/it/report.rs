@@ -182,3 +182,94 @@ fn the_late_may_report_counts_in_may_and_report_errors_are_clear() {
         assert!(err(&o).contains(msg), "{args:?}: {}", err(&o));
     }
 }
+
+fn b72a_ledger(dir: &std::path::Path) -> std::path::PathBuf {
+    let ledger = dir.join("l72");
+    let rules = root().join("examples/bilag7-2a/rules.toml");
+    let o = run(
+        &ledger,
+        &[
+            "init",
+            "--rules",
+            rules.to_str().unwrap(),
+            "--actor",
+            "customer:driftschef@kombit.dk",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let file = root().join("examples/bilag7-2a/spring-2025.jsonl");
+    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", err(&o));
+    ledger
+}
+
+fn goal_of<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["goal"] == id)
+        .unwrap_or_else(|| panic!("no goal {id}"))
+}
+
+#[test]
+fn the_bilag_7_2_a_spring_months_report_the_spec_6_examples() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = b72a_ledger(tmp.path());
+    let at = "2025-05-30T12:00:00+02:00";
+    let month = |m: &str| -> serde_json::Value {
+        serde_json::from_str(&report(&ledger, &["--month", m, "--at", at])).unwrap()
+    };
+    let mar = month("2025-03");
+    // §6.1.3: start 09:00 by should-have-detected, decided A: 65 and 210 min.
+    let a = goal_of(&mar, "b72a.reaction.A");
+    assert_eq!(a["population"][0]["value_ms"], 65 * 60_000);
+    assert_eq!(a["verdict"], "not met");
+    assert_eq!(
+        goal_of(&mar, "b72a.resolution.A")["population"][0]["value_ms"],
+        210 * 60_000
+    );
+    // §6.2.5 ex. 3 and 5: escalation in opening hours, third-party mitigation.
+    let esc = goal_of(&mar, "b72a.escalation.B");
+    let e = esc["population"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["object"] == "INC-E")
+        .unwrap();
+    assert_eq!(e["value_ms"], 100 * 60_000);
+    let res = goal_of(&mar, "b72a.resolution.B");
+    let t = res["population"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["object"] == "INC-T")
+        .unwrap();
+    assert_eq!(t["value_ms"], 300 * 60_000);
+    // §6.1.4: the pre-production A incident is in the C populations.
+    assert_eq!(
+        goal_of(&mar, "b72a.reaction.C")["population"][0]["object"],
+        "INC-P"
+    );
+    assert_eq!(goal_of(&mar, "b72a.resolution.C")["verdict"], "met");
+    // §6.2.5 ex. 4: April, C over Easter, 4 Arbejdsdage used > 3.
+    let apr = month("2025-04");
+    let c = goal_of(&apr, "b72a.resolution.C");
+    assert_eq!(c["population"][0]["units_over"], 4);
+    assert_eq!(c["verdict"], "not met");
+    // §6.3.1: May, N1 25 min met, N2 35 min not met, N3 not met, N4 met.
+    let may = month("2025-05");
+    assert_eq!(goal_of(&may, "b72a.notify.N1")["verdict"], "met");
+    assert_eq!(goal_of(&may, "b72a.notify.N2")["verdict"], "not met");
+    assert_eq!(goal_of(&may, "b72a.notify.N3")["verdict"], "not met");
+    assert_eq!(goal_of(&may, "b72a.notify.N4")["verdict"], "met");
+    assert_eq!(may["header"]["policies"].as_array().unwrap().len(), 21);
+    let mut pinned = mar.clone();
+    pinned["header"]["ledger_head"]["hash"] = "<head hash: depends on recorded_at>".into();
+    pinned["report_hash"] = "<depends on the head hash>".into();
+    insta::assert_snapshot!(
+        "b72a_march_2025_report_json",
+        serde_json::to_string_pretty(&pinned).unwrap()
+    );
+}
