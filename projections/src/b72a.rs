@@ -260,6 +260,28 @@ impl<'a> Inc<'a> {
         }
     }
 
+    /// Every priority the incident has held (SPEC §6.4.2): proposals,
+    /// decisions, both ends of agreed downgrades, and the category floor.
+    fn every_priority(&self, rules: &RuleSet) -> Vec<Priority> {
+        let mut v: Vec<Priority> = self.floor(rules).into_iter().collect();
+        for f in self
+            .priorities
+            .iter()
+            .chain(&self.downgrades)
+            .chain(&self.reports)
+            .chain(&self.detections)
+        {
+            match &*f.event {
+                Event::IncidentPrioritised(e) => v.push(e.priority),
+                Event::PriorityDowngradeAgreed(e) => v.extend([e.from, e.to]),
+                Event::IncidentReported(e) => v.extend(e.proposed_priority),
+                Event::IncidentDetected(e) => v.extend(e.proposed_priority),
+                _ => {}
+            }
+        }
+        v
+    }
+
     /// The actual resolution: the first resolution after the last reopening
     /// (as for Bilag 6, see `bilag6`).
     fn resolved(&self) -> Option<&'a Fact<'a>> {
@@ -553,6 +575,20 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             reports,
         ));
     }
+    if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
+        problems(
+            rules,
+            facts,
+            &incs,
+            pol,
+            m,
+            (m_start, m_end),
+            eval,
+            &mut goals,
+            &mut open,
+            &mut findings,
+        );
+    }
     open.sort_by(|a, b| (a.start, &a.object, a.goal).cmp(&(b.start, &b.object, b.goal)));
     let (fee, fee_events) = fee_of(facts, m);
     Some(MonthResult {
@@ -754,6 +790,7 @@ fn fractile_line(
         counts: vec![("n", n as i64), ("rank", k as i64), ("over", over as i64)],
         verdict: if met { Verdict::Met } else { Verdict::NotMet },
         shortfall: None,
+        critical: false,
         points: Tenths(0),
         population: pop,
     }
@@ -847,6 +884,7 @@ fn all_within_line(
             Verdict::NotMet
         },
         shortfall: None,
+        critical: false,
         points: Tenths(0),
         population: pop,
     }
@@ -1061,5 +1099,386 @@ fn incident_report(
                 });
             }
         }
+    }
+}
+
+// ------------------------------------------------------------- problems
+
+#[derive(Default)]
+struct Prob<'a> {
+    registered: Option<&'a Fact<'a>>,
+    links: Vec<&'a Fact<'a>>,
+    priorities: Vec<&'a Fact<'a>>,
+    deadline: Vec<&'a Fact<'a>>,
+    resolved: Vec<&'a Fact<'a>>,
+    rca: Vec<&'a Fact<'a>>,
+    plan: Vec<&'a Fact<'a>>,
+    responsibility: Vec<&'a Fact<'a>>,
+}
+
+fn problems_of<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Prob<'a>> {
+    let mut m: BTreeMap<&'a str, Prob<'a>> = BTreeMap::new();
+    for f in &facts.facts {
+        match &*f.event {
+            Event::ProblemRegistered(e) => {
+                let p = m.entry(&e.problem_id).or_default();
+                if p.registered.is_none() {
+                    p.registered = Some(f);
+                }
+            }
+            Event::ProblemLinked(e) => m.entry(&e.problem_id).or_default().links.push(f),
+            Event::ProblemPrioritised(e) => m.entry(&e.problem_id).or_default().priorities.push(f),
+            Event::ProblemDeadlineAgreed(e) => m.entry(&e.problem_id).or_default().deadline.push(f),
+            Event::ProblemResolved(e) => m.entry(&e.problem_id).or_default().resolved.push(f),
+            Event::RcaDelivered(e) => {
+                if let Some(id) = &e.problem_id {
+                    m.entry(id).or_default().rca.push(f);
+                }
+            }
+            Event::RcaPlanDelivered(e) => m.entry(&e.problem_id).or_default().plan.push(f),
+            Event::ResponsibilityDecided(e) => {
+                if let Some(id) = &e.problem_id {
+                    m.entry(id).or_default().responsibility.push(f);
+                }
+            }
+            _ => {}
+        }
+    }
+    m
+}
+
+impl<'a> Prob<'a> {
+    fn incidents(&self) -> Vec<&'a str> {
+        let mut v: Vec<&'a str> = Vec::new();
+        if let Some(Event::ProblemRegistered(e)) = self.registered.map(|f| &*f.event) {
+            v.extend(e.incidents.iter().map(String::as_str));
+        }
+        for f in &self.links {
+            if let Event::ProblemLinked(e) = &*f.event {
+                v.push(&e.incident_id);
+            }
+        }
+        v
+    }
+
+    /// Not the supplier's: a customer decision or settlement names another party.
+    fn not_suppliers(&self) -> bool {
+        self.responsibility.iter().any(|f| {
+            matches!(&*f.event, Event::ResponsibilityDecided(e)
+                if e.role != DecisionRole::Claim && e.responsible != Responsible::Supplier)
+        })
+    }
+}
+
+/// Problem priority (SPEC §6.4.2).
+fn problem_priority(p: &Prob<'_>, incs: &BTreeMap<&str, Inc<'_>>, rules: &RuleSet) -> Priority {
+    let decided = p
+        .priorities
+        .iter()
+        .max_by_key(|f| f.seq)
+        .and_then(|f| match &*f.event {
+            Event::ProblemPrioritised(e) => Some(e.priority),
+            _ => None,
+        });
+    if let Some(d) = decided {
+        return d;
+    }
+    let mut best = match p.registered.map(|f| &*f.event) {
+        Some(Event::ProblemRegistered(e)) => e.priority,
+        _ => Priority::D,
+    };
+    for id in p.incidents() {
+        if let Some(inc) = incs.get(id) {
+            for q in inc.every_priority(rules) {
+                if pidx(q) < pidx(best) {
+                    best = q;
+                }
+            }
+        }
+    }
+    best
+}
+
+#[allow(clippy::too_many_arguments)]
+fn problems(
+    rules: &RuleSet,
+    facts: &Facts<'_>,
+    incs: &BTreeMap<&str, Inc<'_>>,
+    pol: Policies,
+    m: Month,
+    (m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    goals: &mut Vec<GoalLine>,
+    open: &mut Vec<OpenClock>,
+    findings: &mut Vec<Finding>,
+) {
+    let cal = &rules.calendar;
+    let probs = problems_of(facts);
+    // Findings: A/B incidents without a problem; > 12 selected problems a year.
+    let linked: std::collections::BTreeSet<&str> =
+        probs.values().flat_map(|p| p.incidents()).collect();
+    for (id, inc) in incs {
+        let Some((start, f)) = inc.start() else {
+            continue;
+        };
+        if !(m_start..m_end).contains(&start) {
+            continue;
+        }
+        if inc.every_priority(rules).iter().any(|p| pidx(*p) <= 1) && !linked.contains(id) {
+            findings.push(Finding {
+                kind: "ab_incident_without_problem",
+                text: format!(
+                    "incident `{id}` is or was priority A or B but no problem is linked to it (9)"
+                ),
+                events: f.refs(),
+            });
+        }
+    }
+    let selected = probs
+        .values()
+        .filter_map(|p| p.registered)
+        .filter(|f| matches!(&*f.event, Event::ProblemRegistered(e) if e.selected_by_customer))
+        .filter(|f| calendar::month_of(f.at).year == m.year)
+        .count();
+    if selected > 12 {
+        findings.push(Finding {
+            kind: "more_than_12_selected_problems",
+            text: format!(
+                "{selected} problems selected by KOMBIT in {} (at most 12 a year, 9)",
+                m.year
+            ),
+            events: Vec::new(),
+        });
+    }
+    let mut resolution: [Vec<Measurement>; 4] = Default::default();
+    let mut rca = Vec::new();
+    for (id, p) in &probs {
+        let Some(reg) = p.registered else { continue };
+        let Event::ProblemRegistered(r) = &*reg.event else {
+            continue;
+        };
+        let prio = problem_priority(p, incs, rules);
+        // 9.3.1 resolution.
+        if let (Some(g), false) = (&rules.b72a.problems, p.not_suppliers()) {
+            let start = r.reported_at;
+            let agreed = p.deadline.iter().max_by_key(|f| f.seq);
+            let deadline = match agreed.map(|f| &*f.event) {
+                Some(Event::ProblemDeadlineAgreed(e)) => e.deadline,
+                _ => {
+                    calendar::arbejdsdage_deadline(cal, start, g.arbejdsdage[pidx(prio)]).instant()
+                }
+            };
+            let mut events = reg.refs();
+            if let Some(a) = agreed {
+                events.extend(a.refs());
+            }
+            match first(&p.resolved) {
+                Some(done) if month_of(pol.attribution, start, done.at) == m => {
+                    events.extend(done.refs());
+                    resolution[pidx(prio)].push(Measurement {
+                        object: (*id).to_owned(),
+                        category: None,
+                        start,
+                        stop: Some(done.at),
+                        value_ms: None,
+                        limit: Limit::Deadline(deadline),
+                        deadline: Some(deadline),
+                        within: done.at <= deadline,
+                        units_over: 0,
+                        unit: "",
+                        points: Tenths(0),
+                        events,
+                        state: None,
+                    });
+                }
+                Some(done)
+                    if pol.attribution == Attribution::StopMonth
+                        && done.at >= m_end
+                        && start < m_end =>
+                {
+                    open.push(simple_open(
+                        problem_goal(prio),
+                        id,
+                        start,
+                        deadline,
+                        m_end,
+                        eval,
+                        events,
+                    ));
+                }
+                None if start < m_end => {
+                    open.push(simple_open(
+                        problem_goal(prio),
+                        id,
+                        start,
+                        deadline,
+                        m_end,
+                        eval,
+                        events,
+                    ));
+                }
+                _ => {}
+            }
+        }
+        // 9.5 RCA for A/B problems.
+        if let (Some(g), true) = (&rules.b72a.rca, pidx(prio) <= 1) {
+            let mut established = (r.reported_at.min(r.record_created_at), reg.refs());
+            for iid in p.incidents() {
+                let Some(inc) = incs.get(iid) else { continue };
+                let Some((s, sf)) = inc.start() else { continue };
+                let end = inc
+                    .resolution_stop(pol, inc.responsibility().0.is_some())
+                    .map(|x| x.0);
+                let long = match end {
+                    Some(e) => e.millis() - s.millis() > 48 * HOUR_MS,
+                    None => eval.millis() - s.millis() > 48 * HOUR_MS,
+                };
+                if long {
+                    let two = calendar::add_dage(s, 2);
+                    if two < established.0 {
+                        established = (two, sf.refs());
+                    }
+                }
+            }
+            let deadline =
+                calendar::arbejdsdage_deadline(cal, established.0, g.arbejdsdage).instant();
+            let excused = p.not_suppliers();
+            let stop = match (first(&p.rca), excused.then(|| first(&p.plan)).flatten()) {
+                (Some(a), Some(b)) => Some(if (b.at, b.seq) < (a.at, a.seq) { b } else { a }),
+                (a, b) => a.or(b),
+            };
+            let mut events = established.1.clone();
+            match stop {
+                Some(done) if month_of(pol.attribution, established.0, done.at) == m => {
+                    events.extend(done.refs());
+                    rca.push(Measurement {
+                        object: (*id).to_owned(),
+                        category: None,
+                        start: established.0,
+                        stop: Some(done.at),
+                        value_ms: None,
+                        limit: Limit::Deadline(deadline),
+                        deadline: Some(deadline),
+                        within: done.at <= deadline,
+                        units_over: 0,
+                        unit: "",
+                        points: Tenths(0),
+                        events,
+                        state: Some(if matches!(&*done.event, Event::RcaPlanDelivered(_)) {
+                            "plan (third-party exception)"
+                        } else {
+                            "rca"
+                        }),
+                    });
+                }
+                None if established.0 < m_end => {
+                    open.push(simple_open(
+                        "b72a.rca",
+                        id,
+                        established.0,
+                        deadline,
+                        m_end,
+                        eval,
+                        events,
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    if let Some(g) = &rules.b72a.problems {
+        for (i, pop) in resolution.into_iter().enumerate() {
+            let (goal, da, en) = PROBLEM_GOALS[i];
+            let mut line = all_within_line(
+                (goal, da, en, "Bilag 7.2.A 9.3.1, Tabel 9"),
+                format!("≤ {} Arbejdsdage from reporting", g.arbejdsdage[i]),
+                pop,
+            );
+            line.critical = i <= 1;
+            goals.push(line);
+        }
+    }
+    if let Some(g) = &rules.b72a.rca {
+        rca.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
+        let n = rca.len() as i64;
+        let on_time = rca.iter().filter(|x| x.within).count() as i64;
+        let pct = i64::from(g.percent);
+        let met = 100 * on_time >= pct * n;
+        goals.push(GoalLine {
+            goal: "b72a.rca",
+            label_da: "Root Cause Analyse for prioritet A og B Problems",
+            label_en: "root cause analysis of A and B problems",
+            source: "Bilag 7.2.A 9.5",
+            figure: Figure::Percent {
+                num: on_time,
+                den: n,
+            },
+            target: format!(
+                "≥ {} % within {} Arbejdsdage of being established",
+                g.percent, g.arbejdsdage
+            ),
+            counts: vec![
+                ("n", n),
+                ("needed", (pct * n + 99) / 100),
+                ("within", on_time),
+                ("late", n - on_time),
+            ],
+            verdict: if met { Verdict::Met } else { Verdict::NotMet },
+            shortfall: None,
+            critical: false,
+            points: Tenths(0),
+            population: rca,
+        });
+    }
+}
+
+const PROBLEM_GOALS: [(&str, &str, &str); 4] = [
+    (
+        "b72a.problem.A",
+        "Afhjælpning af prioritet A Problems",
+        "problem resolution, priority A",
+    ),
+    (
+        "b72a.problem.B",
+        "Afhjælpning af prioritet B Problems",
+        "problem resolution, priority B",
+    ),
+    (
+        "b72a.problem.C",
+        "Afhjælpning af prioritet C Problems",
+        "problem resolution, priority C",
+    ),
+    (
+        "b72a.problem.D",
+        "Afhjælpning af prioritet D Problems",
+        "problem resolution, priority D",
+    ),
+];
+
+fn problem_goal(p: Priority) -> &'static str {
+    PROBLEM_GOALS[pidx(p)].0
+}
+
+fn simple_open(
+    goal: &'static str,
+    id: &str,
+    start: Instant,
+    deadline: Instant,
+    m_end: Instant,
+    eval: Instant,
+    events: Vec<EventRef>,
+) -> OpenClock {
+    OpenClock {
+        goal,
+        object: id.to_owned(),
+        category: None,
+        start,
+        deadline: Some(deadline),
+        elapsed_month_end_ms: (eval.min(m_end).millis() - start.millis()).max(0),
+        elapsed_eval_ms: (eval.millis() - start.millis()).max(0),
+        overdue: deadline < eval,
+        points_if_stopped_now: None,
+        state: "running",
+        events,
     }
 }

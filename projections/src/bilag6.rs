@@ -135,6 +135,8 @@ pub struct GoalLine {
     /// Shortfall in percentage points as an exact fraction (KPI 1), and the
     /// counted units under `shortfall_rounding`.
     pub shortfall: Option<(i64, i64, i64)>,
+    /// The rule set marks the goal critical (Kritisk Servicemål, 2.4).
+    pub critical: bool,
     /// Points of the goal.
     pub points: Tenths,
     /// Every measurement attributed to the month, by start then object.
@@ -823,6 +825,7 @@ fn kpi1(
             counts: vec![("n", n), ("needed", needed), ("within", w), ("over", n - w)],
             verdict: if met { Verdict::Met } else { Verdict::NotMet },
             shortfall: (!met).then_some((num.max(0), n, units)),
+            critical: false,
             points,
             population,
         });
@@ -1039,6 +1042,7 @@ fn kpi2(
                 Verdict::NotMet
             },
             shortfall: None,
+            critical: false,
             points,
             population,
         });
@@ -1184,6 +1188,7 @@ fn kpi3(
             Verdict::NotMet
         },
         shortfall: None,
+        critical: false,
         points: Tenths(population.iter().map(|x| x.points.0).sum()),
         population,
     });
@@ -1219,6 +1224,7 @@ fn kpi4(
         counts: vec![("n", 0)],
         verdict: Verdict::Met,
         shortfall: None,
+        critical: false,
         points: Tenths(0),
         population: Vec::new(),
     };
@@ -1397,6 +1403,7 @@ fn not_performed(
             Verdict::NotMet
         },
         shortfall: None,
+        critical: false,
         points,
         population,
     });

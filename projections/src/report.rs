@@ -237,6 +237,7 @@ struct GoalJ<'a> {
     bod_share_ore: Option<i64>,
     breaches: Vec<MeasJ<'a>>,
     counts: BTreeMap<&'static str, i64>,
+    critical: bool,
     figure: FigureJ,
     goal: &'static str,
     label_da: &'static str,
@@ -392,6 +393,7 @@ pub fn month_report_json(
             bod_share_ore: share(r.total.fee, g.points.0, rules.fee.percent_per_point),
             breaches: g.breaches().map(measurement).collect(),
             counts: g.counts.iter().copied().collect(),
+            critical: g.critical,
             figure: match &g.figure {
                 Figure::Percent { num, den } => FigureJ::Percent {
                     fraction: format!("{num}/{den}"),
@@ -653,7 +655,11 @@ pub fn to_markdown(r: &Report) -> String {
             md_escape(&figure),
             md_escape(&s(&g["target"])),
             counts,
-            s(&g["verdict"]),
+            if g["critical"] == true {
+                format!("{} (critical)", s(&g["verdict"]))
+            } else {
+                s(&g["verdict"])
+            },
             s(&g["points"]),
             if g["bod_share_ore"].is_null() {
                 if g["points"] == "0.0" {

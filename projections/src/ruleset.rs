@@ -539,9 +539,30 @@ pub struct IncidentReportGoal {
     pub dage: u32,
 }
 
+/// 9.3.1 Tabel 9: problem resolution, Arbejdsdage per priority A-D.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemGoal {
+    /// Arbejdsdage for A, B, C, D (15, 30, 90, 180).
+    pub arbejdsdage: [u32; 4],
+}
+
+/// 9.5: RCA for A/B problems within N Arbejdsdage of being established, in
+/// p % of cases per month.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RcaGoal {
+    /// Percent (95).
+    pub percent: u32,
+    /// Arbejdsdage (5).
+    pub arbejdsdage: u32,
+}
+
 /// The Bilag 7.2.A goals a rule set enables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B72aGoals {
+    /// 9.3.1 problem resolution.
+    pub problems: Option<ProblemGoal>,
+    /// 9.5 root cause analysis.
+    pub rca: Option<RcaGoal>,
     /// Tabel 7 incident times.
     pub incident_times: Option<IncidentTimes>,
     /// 7.9.1 notification.
@@ -701,6 +722,10 @@ struct RawGoals {
     notification: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     incident_report: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    problems: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    rca: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -1167,6 +1192,26 @@ fn b72a_goals(g: &RawGoals) -> Result<B72aGoals, RuleSetError> {
         out.notification = Some(NotificationGoal {
             initial_minutes: t.count("initial_minutes", 1, 10_000)?,
             update_hours: t.count("update_hours", 1, 1000)?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.problems {
+        let mut t = GoalTable::new("goals.problems", m);
+        out.problems = Some(ProblemGoal {
+            arbejdsdage: [
+                t.count("A", 1, 1000)?,
+                t.count("B", 1, 1000)?,
+                t.count("C", 1, 1000)?,
+                t.count("D", 1, 1000)?,
+            ],
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.rca {
+        let mut t = GoalTable::new("goals.rca", m);
+        out.rca = Some(RcaGoal {
+            percent: t.count("percent", 1, 100)?,
+            arbejdsdage: t.count("arbejdsdage", 1, 1000)?,
         });
         t.finish()?;
     }

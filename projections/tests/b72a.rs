@@ -99,7 +99,15 @@ fn an_uncategorised_integration_is_critical_and_floors_the_priority_at_a() {
     assert_eq!(goal(&r, "b72a.reaction.A").population.len(), 1);
     let r = floor_case(Some("B"));
     assert_eq!(goal(&r, "b72a.reaction.B").population.len(), 1);
-    assert!(r.findings.is_empty());
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.kind == "downgrade_beyond_one_level"));
+    // An A incident without a linked problem is a finding of its own (9).
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == "ab_incident_without_problem"));
     let r = floor_case(Some("C"));
     assert_eq!(goal(&r, "b72a.reaction.C").population.len(), 1);
     assert!(r
@@ -447,4 +455,117 @@ fn an_incident_report_after_its_deadline_is_late_and_a_missing_one_is_open() {
         .open_clocks
         .iter()
         .any(|c| c.goal == "b72a.incident_report" && c.object == "S" && c.overdue));
+}
+
+// ------------------------------------------------------------- §6.4
+
+fn problem(b: &mut Month6, id: &str, reported: &str, incidents: &[&str], prio: &str) {
+    b.raw(
+        "problem_registered",
+        "supplier",
+        json!({"problem_id": id, "reported_at": t(reported).to_string(),
+               "record_created_at": t(reported).to_string(), "incidents": incidents,
+               "priority": prio, "selected_by_customer": false}),
+        None,
+    );
+}
+
+fn problem_resolved(b: &mut Month6, id: &str, at: &str) {
+    b.raw(
+        "problem_resolved",
+        "supplier",
+        json!({"problem_id": id, "at": t(at).to_string()}),
+        None,
+    );
+}
+
+fn rca(b: &mut Month6, id: &str, at: &str) {
+    b.raw(
+        "rca_delivered",
+        "supplier",
+        json!({"problem_id": id, "delivered_at": t(at).to_string(), "document_hash": "44".repeat(32)}),
+        None,
+    );
+}
+
+#[test]
+fn a_problem_takes_the_highest_priority_its_incident_ever_held() {
+    let mut b = Month6::default();
+    b.detect("I", "2025-05-05 09:00", "A", "production")
+        .prioritise("I", "B", "customer_decision", "2025-05-05 09:30")
+        .raw(
+            "priority_downgrade_agreed",
+            "customer",
+            json!({"incident_id": "I", "from": "B", "to": "C", "agreement_ref": "x"}),
+            Some("2025-05-05 10:00"),
+        );
+    problem(&mut b, "PR", "2025-05-05 10:00", &["I"], "C");
+    problem_resolved(&mut b, "PR", "2025-05-20 10:00");
+    let r = b.eval_b72a("2025-05", "2025-06-30 12:00");
+    let g = goal(&r, "b72a.problem.A");
+    assert_eq!(g.population.len(), 1);
+    assert!(g.critical);
+    assert!(!goal(&r, "b72a.problem.C").critical);
+}
+
+#[test]
+fn problem_resolution_deadlines_in_arbejdsdage() {
+    let mut b = Month6::default();
+    problem(&mut b, "PA", "2025-05-05 10:00", &[], "A");
+    problem(&mut b, "PB", "2025-05-05 10:00", &[], "B");
+    let r = b.eval_b72a("2025-05", "2025-05-30 12:00");
+    let due = |id: &str| {
+        r.open_clocks
+            .iter()
+            .find(|c| c.object == id && c.goal.starts_with("b72a.problem"))
+            .unwrap()
+            .deadline
+    };
+    assert_eq!(due("PA"), Some(t("2025-05-26 10:00")));
+    assert_eq!(due("PB"), Some(t("2025-06-19 10:00")));
+}
+
+#[test]
+fn rca_established_by_the_48_hour_rule() {
+    for (delivered, within) in [("2025-03-12 08:00", true), ("2025-03-12 08:01", false)] {
+        let mut b = Month6::default();
+        b.detect("L", "2025-03-03 08:00", "A", "production")
+            .reaction("L", "2025-03-03 08:10")
+            .resolve("L", "2025-03-05 20:00");
+        problem(&mut b, "P48", "2025-03-06 09:00", &["L"], "A");
+        rca(&mut b, "P48", delivered);
+        let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+        let g = goal(&r, "b72a.rca");
+        assert_eq!(g.population[0].start, t("2025-03-05 08:00"), "{delivered}");
+        assert_eq!(g.population[0].deadline, Some(t("2025-03-12 08:00")));
+        assert_eq!(g.population[0].within, within, "{delivered}");
+    }
+}
+
+#[test]
+fn rca_needs_95_percent_on_time() {
+    for (n, on_time, met) in [
+        (19, 18, false),
+        (20, 19, true),
+        (40, 38, true),
+        (39, 37, false),
+    ] {
+        let mut b = Month6::default();
+        for i in 0..n {
+            let id = format!("P{i}");
+            let day = 3 + (i % 3);
+            let reported = format!("2025-03-{day:02} 09:00");
+            problem(&mut b, &id, &reported, &[], "B");
+            let delivered = if i < on_time {
+                format!("2025-03-{:02} 09:00", day + 1)
+            } else {
+                "2025-03-28 09:00".to_owned()
+            };
+            rca(&mut b, &id, &delivered);
+        }
+        let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+        let g = goal(&r, "b72a.rca");
+        assert_eq!(g.counts[0], ("n", n), "{n}");
+        assert_eq!(g.verdict == Verdict::Met, met, "{on_time}/{n}");
+    }
 }
