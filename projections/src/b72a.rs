@@ -389,6 +389,10 @@ fn measure(
             let v = h.opening_time(cal, start, stop);
             (v, v <= ms, h.add_opening_time(cal, start, ms))
         }
+        (Target::Dage(n), _) => {
+            let d = calendar::add_dage(start, n);
+            ((stop.millis() - start.millis()).max(0), stop <= d, Some(d))
+        }
         (Target::Arbejdsdage(n), hours) => {
             let from = hours.map(|(_, s)| s).unwrap_or(start);
             let j = working_days_used(cal, from, stop);
@@ -575,6 +579,20 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             reports,
         ));
     }
+    if let Some(sd) = &rules.b72a.service_desk {
+        service_desk(
+            sd,
+            rules,
+            facts,
+            pol,
+            m,
+            (m_start, m_end),
+            eval,
+            &mut goals,
+            &mut open,
+            &mut findings,
+        );
+    }
     if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
         problems(
             rules,
@@ -667,6 +685,7 @@ fn clock(
             events.dedup();
             let (value_ms, units, unit, limit) = match target {
                 Target::Duration(ms) => (Some(v), 0, "", Limit::Duration { ms, strict: false }),
+                Target::Dage(_) => (Some(v), 0, "", Limit::Deadline(deadline.unwrap_or(start))),
                 Target::Arbejdsdage(_) => (
                     None,
                     v,
@@ -782,7 +801,7 @@ fn fractile_line(
         figure: Figure::Fractile {
             deciding,
             unit: match target {
-                Target::Duration(_) => "ms",
+                Target::Duration(_) | Target::Dage(_) => "ms",
                 Target::Arbejdsdage(_) => "Arbejdsdage used",
             },
         },
@@ -796,12 +815,13 @@ fn fractile_line(
     }
 }
 
-/// Whether the k-th smallest value meets the target.
+/// Whether the k-th smallest value meets the target (Tabel 7 targets are
+/// durations or Arbejdsdage; a rule set cannot give Dage there).
 fn pop_within_at_rank(_pop: &[Measurement], values: &[i64], k: usize, target: Target) -> bool {
     let v = values[k - 1];
     match target {
         Target::Duration(ms) => v <= ms,
-        Target::Arbejdsdage(n) => v <= i64::from(n),
+        Target::Arbejdsdage(n) | Target::Dage(n) => v <= i64::from(n),
     }
 }
 
@@ -1481,4 +1501,312 @@ fn simple_open(
         state: "running",
         events,
     }
+}
+
+// ---------------------------------------------------------- service desk
+
+fn item(
+    object: String,
+    start: Instant,
+    stop: Instant,
+    limit_ms: i64,
+    refs: Vec<EventRef>,
+) -> Measurement {
+    let v = (stop.millis() - start.millis()).max(0);
+    Measurement {
+        object,
+        category: None,
+        start,
+        stop: Some(stop),
+        value_ms: Some(v),
+        limit: Limit::Duration {
+            ms: limit_ms,
+            strict: false,
+        },
+        deadline: Some(start.saturating_add_millis(limit_ms)),
+        within: v <= limit_ms,
+        units_over: 0,
+        unit: "",
+        points: Tenths(0),
+        events: refs,
+        state: None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn service_desk(
+    g: &crate::ruleset::ServiceDeskGoal,
+    rules: &RuleSet,
+    facts: &Facts<'_>,
+    pol: Policies,
+    m: Month,
+    (m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    goals: &mut Vec<GoalLine>,
+    open: &mut Vec<OpenClock>,
+    findings: &mut Vec<Finding>,
+) {
+    let cal = &rules.calendar;
+    let phone = if g.phone_24_7 {
+        OpeningHours::always()
+    } else {
+        OpeningHours::weekdays_8_16()
+    };
+    let in_month = |t: Instant| (m_start..m_end).contains(&t);
+    let exclude_abandoned = pol.pending_value("abandoned_calls") == "exclude";
+    let mut busy = Vec::new();
+    let mut busy_count = 0i64;
+    let mut calls = Vec::new();
+    let mut waits_total = 0i64;
+    let mut waits_n = 0i64;
+    let mut received: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+    let mut reacted: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+    let mut first_closed: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+    let mut info_req: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+    let mut info_done: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+    for f in &facts.facts {
+        match &*f.event {
+            Event::BusySignal(e) if in_month(e.at) => {
+                busy_count += i64::from(e.count.max(1));
+                busy.push(Measurement {
+                    object: format!("{} busy signal(s)", e.count.max(1)),
+                    category: None,
+                    start: e.at,
+                    stop: Some(e.at),
+                    value_ms: None,
+                    limit: Limit::Deadline(e.at),
+                    deadline: None,
+                    within: false,
+                    units_over: i64::from(e.count.max(1)),
+                    unit: "busy signal",
+                    points: Tenths(0),
+                    events: f.refs(),
+                    state: Some("busy"),
+                });
+            }
+            Event::PhoneCall(e) => {
+                if !phone.is_inside(cal, e.connected_at) {
+                    continue;
+                }
+                let (end, abandoned) = match (e.answered_at, e.abandoned_at) {
+                    (Some(a), _) => (a, false),
+                    (None, Some(a)) => (a, true),
+                    (None, None) => continue,
+                };
+                if abandoned && exclude_abandoned {
+                    continue;
+                }
+                let wait = (end.millis() - e.connected_at.millis()).max(0);
+                // SD3 by the month of the call.
+                if in_month(e.connected_at) {
+                    waits_total += wait;
+                    waits_n += 1;
+                }
+                // SD4 per call, by attribution.
+                if month_of(pol.attribution, e.connected_at, end) == m {
+                    let mut x = item(
+                        e.call_id.clone(),
+                        e.connected_at,
+                        end,
+                        i64::from(g.max_wait_seconds) * 1000,
+                        f.refs(),
+                    );
+                    x.state = abandoned.then_some("abandoned");
+                    calls.push(x);
+                }
+            }
+            Event::ContactReceived(e) => {
+                received.entry(&e.contact_id).or_insert(f);
+            }
+            Event::ContactReacted(e) => {
+                let x = reacted.entry(&e.contact_id).or_insert(f);
+                if (f.at, f.seq) < (x.at, x.seq) {
+                    *x = f;
+                }
+            }
+            Event::ContactClosed(e) if e.at_first_contact => {
+                first_closed.entry(&e.contact_id).or_insert(f);
+            }
+            Event::InformationRequested(e) => {
+                info_req.entry(&e.request_id).or_insert(f);
+            }
+            Event::InformationDelivered(e) => {
+                info_done.entry(&e.request_id).or_insert(f);
+            }
+            _ => {}
+        }
+    }
+    // SD5: mail and web contacts, personal reaction within the limit, 24/7.
+    let limit = i64::from(g.mail_web_reaction_hours) * HOUR_MS;
+    let mut sd5 = Vec::new();
+    let mut n_contacts = 0i64;
+    let mut first = 0i64;
+    for (id, f) in &received {
+        let Event::ContactReceived(e) = &*f.event else {
+            continue;
+        };
+        if in_month(e.received_at) {
+            n_contacts += 1;
+            if first_closed.contains_key(id) {
+                first += 1;
+            }
+        }
+        if e.channel == slaledger_ledger::vocab::ContactChannel::Phone {
+            continue;
+        }
+        match reacted.get(id) {
+            Some(r) if month_of(pol.attribution, e.received_at, r.at) == m => {
+                let mut refs = f.refs();
+                refs.extend(r.refs());
+                sd5.push(item((*id).to_owned(), e.received_at, r.at, limit, refs));
+            }
+            Some(r)
+                if pol.attribution == Attribution::StopMonth
+                    && r.at >= m_end
+                    && e.received_at < m_end =>
+            {
+                open.push(simple_open(
+                    "b72a.sd.reaction",
+                    id,
+                    e.received_at,
+                    e.received_at.saturating_add_millis(limit),
+                    m_end,
+                    eval,
+                    f.refs(),
+                ));
+            }
+            None if e.received_at < m_end => {
+                open.push(simple_open(
+                    "b72a.sd.reaction",
+                    id,
+                    e.received_at,
+                    e.received_at.saturating_add_millis(limit),
+                    m_end,
+                    eval,
+                    f.refs(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    // 10.2: information requests, listed as findings when late.
+    for (id, f) in &info_req {
+        let Event::InformationRequested(e) = &*f.event else {
+            continue;
+        };
+        if !in_month(e.at) {
+            continue;
+        }
+        let days = match e.information_kind {
+            slaledger_ledger::vocab::InformationKind::Access => g.information_access_arbejdsdage,
+            slaledger_ledger::vocab::InformationKind::Extract => g.information_extract_arbejdsdage,
+        };
+        let due = calendar::arbejdsdage_deadline(cal, e.at, days).instant();
+        let done = info_done.get(id).map(|d| d.at);
+        if done.is_none_or(|d| d > due) && (done.is_some() || eval > due) {
+            let mut refs = f.refs();
+            if let Some(d) = info_done.get(id) {
+                refs.extend(d.refs());
+            }
+            findings.push(Finding {
+                kind: "late_information_request",
+                text: format!(
+                    "{} request `{id}` due {due} ({days} Arbejdsdage): {}",
+                    e.information_kind.as_str(),
+                    match done {
+                        Some(d) => format!("delivered {d}"),
+                        None => "not delivered".into(),
+                    }
+                ),
+                events: refs,
+            });
+        }
+    }
+    let src = "Bilag 7.2.A 10.4, Tabel 11";
+    goals.push(GoalLine {
+        goal: "b72a.sd.busy",
+        label_da: "SD2: ingen optagettone",
+        label_en: "SD2: no busy tone",
+        source: src,
+        figure: Figure::Count(busy_count),
+        target: "no busy signal".into(),
+        counts: vec![("events", busy.len() as i64)],
+        verdict: if busy.is_empty() {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        critical: false,
+        points: Tenths(0),
+        population: busy,
+    });
+    let avg_limit = i64::from(g.average_wait_seconds) * 1000;
+    goals.push(GoalLine {
+        goal: "b72a.sd.average_wait",
+        label_da: "SD3: gennemsnitlig telefonventetid",
+        label_en: "SD3: average phone wait",
+        source: src,
+        figure: Figure::Average {
+            total_ms: waits_total,
+            n: waits_n,
+        },
+        target: format!("average ≤ {} s", g.average_wait_seconds),
+        counts: vec![("n", waits_n)],
+        verdict: if waits_total <= avg_limit * waits_n {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        critical: false,
+        points: Tenths(0),
+        population: Vec::new(),
+    });
+    goals.push(all_within_line(
+        (
+            "b72a.sd.max_wait",
+            "SD4: telefonventetid pr. opkald",
+            "SD4: each call's wait",
+            src,
+        ),
+        format!("every call ≤ {} s", g.max_wait_seconds),
+        calls,
+    ));
+    goals.push(all_within_line(
+        (
+            "b72a.sd.reaction",
+            "SD5: reaktion på mail og webformular",
+            "SD5: mail / web reaction",
+            src,
+        ),
+        format!("≤ {} h, 24/7", g.mail_web_reaction_hours),
+        sd5,
+    ));
+    let pct = i64::from(g.first_contact_percent);
+    goals.push(GoalLine {
+        goal: "b72a.sd.first_contact",
+        label_da: "SD6: afsluttet ved første henvendelse",
+        label_en: "SD6: first-contact resolution",
+        source: src,
+        figure: Figure::Percent {
+            num: first,
+            den: n_contacts,
+        },
+        target: format!("≥ {pct} % closed at the first contact"),
+        counts: vec![
+            ("n", n_contacts),
+            ("needed", (pct * n_contacts + 99) / 100),
+            ("within", first),
+        ],
+        verdict: if 100 * first >= pct * n_contacts {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        critical: false,
+        points: Tenths(0),
+        population: Vec::new(),
+    });
 }

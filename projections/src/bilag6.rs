@@ -104,6 +104,15 @@ pub enum Figure {
     State(&'static str),
     /// Items not registered, per KPI.
     NotPerformed(Vec<(u8, i64)>),
+    /// An average: total milliseconds over n items (SPEC §6.5.1 SD3).
+    Average {
+        /// Sum of the values, ms.
+        total_ms: i64,
+        /// Items.
+        n: i64,
+    },
+    /// A count of events (SD2 busy signals).
+    Count(i64),
     /// The deciding value of a fractile goal (SPEC §6.2.3), in `unit`.
     Fractile {
         /// The k-th smallest value (0 when there are no measurements).

@@ -219,11 +219,29 @@ fn open_clock(c: &OpenClock) -> OpenJ<'_> {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum FigureJ {
-    Percent { fraction: String, percent: String },
-    Late { late: i64 },
-    State { state: &'static str },
+    Percent {
+        fraction: String,
+        percent: String,
+    },
+    Late {
+        late: i64,
+    },
+    State {
+        state: &'static str,
+    },
     Counts(BTreeMap<String, i64>),
-    Fractile { deciding: i64, unit: &'static str },
+    Fractile {
+        deciding: i64,
+        unit: &'static str,
+    },
+    Average {
+        average_seconds: String,
+        n: i64,
+        total_ms: i64,
+    },
+    Count {
+        count: i64,
+    },
 }
 
 #[derive(Serialize)]
@@ -404,6 +422,20 @@ pub fn month_report_json(
                 Figure::NotPerformed(v) => {
                     FigureJ::Counts(v.iter().map(|(k, n)| (format!("kpi{k}"), *n)).collect())
                 }
+                Figure::Average { total_ms, n } => FigureJ::Average {
+                    average_seconds: if *n == 0 {
+                        "0.00".into()
+                    } else {
+                        let hundredths = crate::bilag6::round_half_up(
+                            i128::from(*total_ms) / 10,
+                            i128::from(*n),
+                        );
+                        format!("{}.{:02}", hundredths / 100, hundredths % 100)
+                    },
+                    n: *n,
+                    total_ms: *total_ms,
+                },
+                Figure::Count(c) => FigureJ::Count { count: *c },
                 Figure::Fractile { deciding, unit } => FigureJ::Fractile {
                     deciding: *deciding,
                     unit,
@@ -624,6 +656,10 @@ pub fn to_markdown(r: &Report) -> String {
             format!("{l} late")
         } else if let Some(st) = f.get("state") {
             s(st)
+        } else if let Some(a) = f.get("average_seconds") {
+            format!("average {} s", s(a))
+        } else if let Some(c) = f.get("count") {
+            format!("{c}")
         } else if g["counts"]["n"] == 0 && f.get("deciding").is_some() {
             "no measurements".to_owned()
         } else if let Some(d) = f.get("deciding") {

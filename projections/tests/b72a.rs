@@ -569,3 +569,114 @@ fn rca_needs_95_percent_on_time() {
         assert_eq!(g.verdict == Verdict::Met, met, "{on_time}/{n}");
     }
 }
+
+// ------------------------------------------------------------- §6.5
+
+fn call(b: &mut Month6, id: &str, at: &str, wait_s: i64) {
+    let c = t(at);
+    b.raw(
+        "phone_call",
+        "supplier",
+        json!({"call_id": id, "connected_at": c.to_string(),
+               "answered_at": c.saturating_add_millis(wait_s * 1000).to_string()}),
+        None,
+    );
+}
+
+#[test]
+fn service_desk_phone_waits_sd3_and_sd4() {
+    let mut b = Month6::default();
+    for (i, w) in [60, 120, 400, 200].iter().enumerate() {
+        call(
+            &mut b,
+            &format!("C{i}"),
+            &format!("2025-03-{:02} 10:00", 10 + i),
+            *w,
+        );
+    }
+    // A call outside the phone's opening hours is not measured.
+    call(&mut b, "night", "2025-03-14 22:00", 900);
+    let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    let sd3 = goal(&r, "b72a.sd.average_wait");
+    assert_eq!(
+        sd3.figure,
+        Figure::Average {
+            total_ms: 780_000,
+            n: 4
+        }
+    );
+    assert_eq!(sd3.verdict, Verdict::NotMet);
+    let sd4 = goal(&r, "b72a.sd.max_wait");
+    assert_eq!(sd4.population.len(), 4);
+    assert_eq!(sd4.verdict, Verdict::Met);
+}
+
+#[test]
+fn service_desk_first_contact_resolution_sd6() {
+    for (closed, met) in [(130, true), (129, false)] {
+        let mut b = Month6::default();
+        for i in 0..200 {
+            let at = format!("2025-03-{:02} 09:{:02}", 3 + i % 20, i % 60);
+            b.raw(
+                "contact_received",
+                "supplier",
+                json!({"contact_id": format!("K{i}"), "channel": "phone", "received_at": t(&at).to_string()}),
+                None,
+            );
+            b.raw(
+                "contact_closed",
+                "supplier",
+                json!({"contact_id": format!("K{i}"), "at": t(&at).saturating_add_millis(60_000).to_string(),
+                       "at_first_contact": i < closed}),
+                None,
+            );
+        }
+        let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+        let g = goal(&r, "b72a.sd.first_contact");
+        assert_eq!(
+            g.figure,
+            Figure::Percent {
+                num: closed,
+                den: 200
+            }
+        );
+        assert_eq!(g.verdict == Verdict::Met, met, "{closed}");
+    }
+}
+
+#[test]
+fn a_web_form_contact_on_saturday_night_needs_a_reaction_within_3_hours() {
+    let mut b = Month6::default();
+    b.raw(
+        "contact_received",
+        "supplier",
+        json!({"contact_id": "W", "channel": "web", "received_at": t("2025-03-08 22:30").to_string()}),
+        None,
+    );
+    let r = b.eval_b72a("2025-03", "2025-03-09 12:00");
+    let c = r
+        .open_clocks
+        .iter()
+        .find(|c| c.goal == "b72a.sd.reaction")
+        .unwrap();
+    assert_eq!(c.deadline, Some(t("2025-03-09 01:30")));
+    assert!(c.overdue);
+    b.raw(
+        "contact_reacted",
+        "supplier",
+        json!({"contact_id": "W", "at": t("2025-03-09 01:30").to_string()}),
+        None,
+    );
+    let r = b.eval_b72a("2025-03", "2025-03-09 12:00");
+    assert_eq!(goal(&r, "b72a.sd.reaction").verdict, Verdict::Met);
+    let mut b2 = Month6::default();
+    b2.raw(
+        "busy_signal",
+        "monitor",
+        json!({"at": t("2025-03-10 10:00").to_string(), "count": 2}),
+        None,
+    );
+    let r = b2.eval_b72a("2025-03", "2025-03-31 12:00");
+    assert_eq!(goal(&r, "b72a.sd.busy").verdict, Verdict::NotMet);
+    assert_eq!(goal(&r, "b72a.sd.busy").figure, Figure::Count(2));
+}
