@@ -22,6 +22,7 @@ use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::{
     DecisionRole, Environment, Month, NotifyChannel, Priority, PriorityRole, Responsible,
 };
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Priorities A-D as indices 0-3.
@@ -593,6 +594,19 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             &mut findings,
         );
     }
+    if let Some(sr) = &rules.b72a.service_requests {
+        service_requests(
+            sr,
+            &rules.calendar,
+            facts,
+            pol,
+            m,
+            (m_start, m_end),
+            eval,
+            &mut goals,
+            &mut open,
+        );
+    }
     if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
         problems(
             rules,
@@ -607,7 +621,7 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             &mut findings,
         );
     }
-    open.sort_by(|a, b| (a.start, &a.object, a.goal).cmp(&(b.start, &b.object, b.goal)));
+    open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
     let (fee, fee_events) = fee_of(facts, m);
     Some(MonthResult {
         goals,
@@ -741,7 +755,7 @@ fn open_clock(
         _ => (t.millis() - start.millis()).max(0),
     };
     OpenClock {
-        goal,
+        goal: goal.into(),
         object: id.to_owned(),
         category: None,
         start,
@@ -794,9 +808,9 @@ fn fractile_line(
     let deciding = if n == 0 { 0 } else { values[k - 1] };
     let (label_da, label_en) = TIME_LABELS[mi][pi];
     GoalLine {
-        goal: goal_id(MEASURES[mi], P[pi]),
-        label_da,
-        label_en,
+        goal: (goal_id(MEASURES[mi], P[pi])).into(),
+        label_da: label_da.into(),
+        label_en: label_en.into(),
         source: "Bilag 7.2.A 7.7, Tabel 7",
         figure: Figure::Fractile {
             deciding,
@@ -891,9 +905,9 @@ fn all_within_line(
     let n = pop.len() as i64;
     let late = pop.iter().filter(|m| !m.within).count() as i64;
     GoalLine {
-        goal,
-        label_da: da,
-        label_en: en,
+        goal: goal.into(),
+        label_da: (da).into(),
+        label_en: (en).into(),
         source,
         figure: Figure::Late(late),
         target,
@@ -1029,7 +1043,7 @@ fn notifications(
                 None => {
                     if s < m_end {
                         open.push(OpenClock {
-                            goal,
+                            goal: goal.into(),
                             object: id.to_owned(),
                             category: None,
                             start: s,
@@ -1105,7 +1119,7 @@ fn incident_report(
         None => {
             if r < m_end {
                 open.push(OpenClock {
-                    goal: "b72a.incident_report",
+                    goal: ("b72a.incident_report").into(),
                     object: id.to_owned(),
                     category: None,
                     start: r,
@@ -1425,9 +1439,9 @@ fn problems(
         let pct = i64::from(g.percent);
         let met = 100 * on_time >= pct * n;
         goals.push(GoalLine {
-            goal: "b72a.rca",
-            label_da: "Root Cause Analyse for prioritet A og B Problems",
-            label_en: "root cause analysis of A and B problems",
+            goal: ("b72a.rca").into(),
+            label_da: ("Root Cause Analyse for prioritet A og B Problems").into(),
+            label_en: ("root cause analysis of A and B problems").into(),
             source: "Bilag 7.2.A 9.5",
             figure: Figure::Percent {
                 num: on_time,
@@ -1489,7 +1503,7 @@ fn simple_open(
     events: Vec<EventRef>,
 ) -> OpenClock {
     OpenClock {
-        goal,
+        goal: goal.into(),
         object: id.to_owned(),
         category: None,
         start,
@@ -1724,9 +1738,9 @@ fn service_desk(
     }
     let src = "Bilag 7.2.A 10.4, Tabel 11";
     goals.push(GoalLine {
-        goal: "b72a.sd.busy",
-        label_da: "SD2: ingen optagettone",
-        label_en: "SD2: no busy tone",
+        goal: ("b72a.sd.busy").into(),
+        label_da: ("SD2: ingen optagettone").into(),
+        label_en: ("SD2: no busy tone").into(),
         source: src,
         figure: Figure::Count(busy_count),
         target: "no busy signal".into(),
@@ -1743,9 +1757,9 @@ fn service_desk(
     });
     let avg_limit = i64::from(g.average_wait_seconds) * 1000;
     goals.push(GoalLine {
-        goal: "b72a.sd.average_wait",
-        label_da: "SD3: gennemsnitlig telefonventetid",
-        label_en: "SD3: average phone wait",
+        goal: ("b72a.sd.average_wait").into(),
+        label_da: ("SD3: gennemsnitlig telefonventetid").into(),
+        label_en: ("SD3: average phone wait").into(),
         source: src,
         figure: Figure::Average {
             total_ms: waits_total,
@@ -1785,9 +1799,9 @@ fn service_desk(
     ));
     let pct = i64::from(g.first_contact_percent);
     goals.push(GoalLine {
-        goal: "b72a.sd.first_contact",
-        label_da: "SD6: afsluttet ved første henvendelse",
-        label_en: "SD6: first-contact resolution",
+        goal: ("b72a.sd.first_contact").into(),
+        label_da: ("SD6: afsluttet ved første henvendelse").into(),
+        label_en: ("SD6: first-contact resolution").into(),
         source: src,
         figure: Figure::Percent {
             num: first,
@@ -1809,4 +1823,136 @@ fn service_desk(
         points: Tenths(0),
         population: Vec::new(),
     });
+}
+
+// ------------------------------------------------------ service requests
+
+#[allow(clippy::too_many_arguments)]
+fn service_requests(
+    g: &crate::ruleset::ServiceRequestGoal,
+    cal: &Calendar,
+    facts: &Facts<'_>,
+    pol: Policies,
+    m: Month,
+    (m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    goals: &mut Vec<GoalLine>,
+    open: &mut Vec<OpenClock>,
+) {
+    #[derive(Default)]
+    struct Req<'a> {
+        ordered: Option<&'a Fact<'a>>,
+        reacted: Option<&'a Fact<'a>>,
+        delivered: Option<&'a Fact<'a>>,
+    }
+    let mut reqs: BTreeMap<&str, Req<'_>> = BTreeMap::new();
+    for f in &facts.facts {
+        let (which, e) = match &*f.event {
+            Event::ServiceRequestOrdered(e) => (0, e),
+            Event::ServiceRequestReacted(e) => (1, e),
+            Event::ServiceRequestDelivered(e) => (2, e),
+            _ => continue,
+        };
+        let r = reqs.entry(&e.request_id).or_default();
+        let x = match which {
+            0 => &mut r.ordered,
+            1 => &mut r.reacted,
+            _ => &mut r.delivered,
+        };
+        if x.is_none_or(|y| (f.at, f.seq) < (y.at, y.seq)) {
+            *x = Some(f);
+        }
+    }
+    // Per catalogue item and measure: the month's measurements.
+    let mut lines: BTreeMap<(String, usize), (Target, Vec<Measurement>)> = BTreeMap::new();
+    for (item, (reaction, resolution)) in &g.catalogue {
+        if let Some(t) = reaction {
+            lines.insert((item.clone(), 0), (*t, Vec::new()));
+        }
+        lines.insert((item.clone(), 1), (*resolution, Vec::new()));
+    }
+    for (id, r) in &reqs {
+        let Some(o) = r.ordered else { continue };
+        let Event::ServiceRequestOrdered(e) = &*o.event else {
+            continue;
+        };
+        let item = e.catalogue_item.as_str();
+        let (reaction, resolution) = g
+            .catalogue
+            .get(item)
+            .cloned()
+            .unwrap_or((None, g.default_resolution));
+        for (mi, target, stop) in [
+            (0usize, reaction, r.reacted),
+            (1, Some(resolution), r.delivered),
+        ] {
+            let Some(target) = target else { continue };
+            let goal: Cow<'static, str> =
+                format!("b72a.sr.{item}.{}", ["reaction", "resolution"][mi]).into();
+            let (_, _, deadline) = measure(target, cal, None, o.at, o.at);
+            let deadline = deadline.unwrap_or(o.at);
+            match stop {
+                Some(done) if month_of(pol.attribution, o.at, done.at) == m => {
+                    let (v, within, _) = measure(target, cal, None, o.at, done.at);
+                    let mut events = o.refs();
+                    events.extend(done.refs());
+                    let (value_ms, units, unit) = match target {
+                        Target::Arbejdsdage(_) => (None, v, "Arbejdsdage used"),
+                        _ => (Some(v), 0, ""),
+                    };
+                    lines
+                        .entry((item.to_owned(), mi))
+                        .or_insert_with(|| (target, Vec::new()))
+                        .1
+                        .push(Measurement {
+                            object: (*id).to_owned(),
+                            category: None,
+                            start: o.at,
+                            stop: Some(done.at),
+                            value_ms,
+                            limit: Limit::Deadline(deadline),
+                            deadline: Some(deadline),
+                            within,
+                            units_over: units,
+                            unit,
+                            points: Tenths(0),
+                            events,
+                            state: None,
+                        });
+                }
+                Some(done)
+                    if pol.attribution == Attribution::StopMonth
+                        && done.at >= m_end
+                        && o.at < m_end =>
+                {
+                    let mut c = simple_open("", id, o.at, deadline, m_end, eval, o.refs());
+                    c.goal = goal;
+                    open.push(c);
+                }
+                None if o.at < m_end => {
+                    let mut c = simple_open("", id, o.at, deadline, m_end, eval, o.refs());
+                    c.goal = goal;
+                    open.push(c);
+                }
+                _ => {}
+            }
+        }
+    }
+    let _ = m_start;
+    for ((item, mi), (target, pop)) in lines {
+        let measure = ["reaction", "resolution"][mi];
+        let mut line = all_within_line(
+            ("", "", "", "Bilag 7.2.A 11.2"),
+            format!("≤ {}", target.text()),
+            pop,
+        );
+        line.goal = format!("b72a.sr.{item}.{measure}").into();
+        line.label_da = format!(
+            "Servicebestilling {item}: {}",
+            ["reaktionstid", "løsningstid"][mi]
+        )
+        .into();
+        line.label_en = format!("service request {item}: {measure} time").into();
+        goals.push(line);
+    }
 }

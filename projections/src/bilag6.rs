@@ -17,6 +17,7 @@ use crate::ruleset::{
 use slaledger_ledger::event::Event;
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::{CategoryRole, MissingReason, Month};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A goal's verdict.
@@ -126,11 +127,11 @@ pub enum Figure {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoalLine {
     /// Stable goal id.
-    pub goal: &'static str,
+    pub goal: Cow<'static, str>,
     /// Danish label.
-    pub label_da: &'static str,
+    pub label_da: Cow<'static, str>,
     /// English label.
-    pub label_en: &'static str,
+    pub label_en: Cow<'static, str>,
     /// Source clause.
     pub source: &'static str,
     /// Figure.
@@ -163,7 +164,7 @@ impl GoalLine {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenClock {
     /// Goal id.
-    pub goal: &'static str,
+    pub goal: Cow<'static, str>,
     /// Object.
     pub object: String,
     /// Category, where the goal has one.
@@ -511,7 +512,7 @@ fn evaluate_inner(
     if let Some(np) = &rules.bilag6.not_performed {
         not_performed(np.points_per_item, facts, pol, m, &mut goals);
     }
-    open.sort_by(|a, b| (a.start, &a.object, a.goal).cmp(&(b.start, &b.object, b.goal)));
+    open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
 
     let points = Tenths(goals.iter().map(|g| g.points.0).sum());
     let total = month_total(facts, ctx, rules, m, points, with_yearly_cap);
@@ -721,7 +722,7 @@ fn kpi1(
             if listed_open(pol.attribution, s, stop_at.filter(|t| *t <= eval), m_end) {
                 let until = eval.min(m_end);
                 open.push(OpenClock {
-                    goal: kpi1_goal(pol, cat),
+                    goal: (kpi1_goal(pol, cat)).into(),
                     object: object.clone(),
                     category: Some(cat),
                     start: s,
@@ -825,9 +826,9 @@ fn kpi1(
         };
         let points = Tenths(units * k.points_per_percentage_point.0);
         goals.push(GoalLine {
-            goal,
-            label_da: da,
-            label_en: en,
+            goal: goal.into(),
+            label_da: (da).into(),
+            label_en: (en).into(),
             source: "Bilag 6 3.4.4",
             figure: Figure::Percent { num: w, den: n },
             target,
@@ -981,7 +982,7 @@ fn kpi2(
                 _ => elapsed(s, t),
             };
             open.push(OpenClock {
-                goal: kpi2_goal(cat).0,
+                goal: (kpi2_goal(cat).0).into(),
                 object: (*id).to_owned(),
                 category: Some(cat),
                 start: s,
@@ -1038,9 +1039,9 @@ fn kpi2(
             _ => format!("≤ {} Arbejdsdage", k.cat4_arbejdsdage),
         };
         goals.push(GoalLine {
-            goal,
-            label_da: da,
-            label_en: en,
+            goal: goal.into(),
+            label_da: (da).into(),
+            label_en: (en).into(),
             source: "Bilag 6 3.4.5",
             figure: Figure::Late(late),
             target,
@@ -1139,7 +1140,7 @@ fn kpi3(
         if listed_open(pol.attribution, s, stop_at, m_end) {
             let units = calendar::started_arbejdsdage_late(cal, &d, eval);
             open.push(OpenClock {
-                goal: "bilag6.kpi3",
+                goal: ("bilag6.kpi3").into(),
                 object: r.rca_request_id.clone(),
                 category: Some(cat),
                 start: s,
@@ -1184,9 +1185,9 @@ fn kpi3(
     let n = population.len() as i64;
     let late = population.iter().filter(|x| !x.within).count() as i64;
     goals.push(GoalLine {
-        goal: "bilag6.kpi3",
-        label_da: "KPI 3: Løsningstid for Root Cause Analysis",
-        label_en: "KPI 3: root cause analysis delivery",
+        goal: ("bilag6.kpi3").into(),
+        label_da: ("KPI 3: Løsningstid for Root Cause Analysis").into(),
+        label_en: ("KPI 3: root cause analysis delivery").into(),
         source: "Bilag 6 3.5.2",
         figure: Figure::Late(late),
         target: format!("≤ {} Arbejdsdage", k.arbejdsdage),
@@ -1221,9 +1222,9 @@ fn kpi4(
     };
     let eval = ctx.eval;
     let mut line = GoalLine {
-        goal: "bilag6.kpi4",
-        label_da: "KPI 4: Månedlig statusrapport",
-        label_en: "KPI 4: monthly status report",
+        goal: ("bilag6.kpi4").into(),
+        label_da: ("KPI 4: Månedlig statusrapport").into(),
+        label_en: ("KPI 4: monthly status report").into(),
         source: "Bilag 6 3.6.1",
         figure: Figure::State("not evaluated"),
         target: format!(
@@ -1292,7 +1293,7 @@ fn kpi4(
     };
     if state == "pending" {
         open.push(OpenClock {
-            goal: "bilag6.kpi4",
+            goal: ("bilag6.kpi4").into(),
             object: object.clone(),
             category: None,
             start: calendar::month_bounds(r).1,
@@ -1399,9 +1400,9 @@ fn not_performed(
     }
     let points = Tenths(population.iter().map(|x| x.points.0).sum());
     goals.push(GoalLine {
-        goal: "bilag6.not_performed",
-        label_da: "Måling ikke udført",
-        label_en: "measurements not performed",
+        goal: ("bilag6.not_performed").into(),
+        label_da: ("Måling ikke udført").into(),
+        label_en: ("measurements not performed").into(),
         source: "Bilag 6 3.4.4, 3.4.5, 3.6.1",
         figure: Figure::NotPerformed(per_kpi.into_iter().collect()),
         target: "none".into(),

@@ -192,7 +192,7 @@ struct OpenJ<'a> {
     elapsed_at_evaluation_ms: i64,
     elapsed_at_month_end_ms: i64,
     events: Vec<RefJ<'a>>,
-    goal: &'static str,
+    goal: &'a str,
     object: &'a str,
     overdue: bool,
     points_if_stopped_at_evaluation: Option<String>,
@@ -207,7 +207,7 @@ fn open_clock(c: &OpenClock) -> OpenJ<'_> {
         elapsed_at_evaluation_ms: c.elapsed_eval_ms,
         elapsed_at_month_end_ms: c.elapsed_month_end_ms,
         events: refs(&c.events),
-        goal: c.goal,
+        goal: &c.goal,
         object: &c.object,
         overdue: c.overdue,
         points_if_stopped_at_evaluation: c.points_if_stopped_now.map(|p| p.display()),
@@ -257,9 +257,9 @@ struct GoalJ<'a> {
     counts: BTreeMap<&'static str, i64>,
     critical: bool,
     figure: FigureJ,
-    goal: &'static str,
-    label_da: &'static str,
-    label_en: &'static str,
+    goal: &'a str,
+    label_da: &'a str,
+    label_en: &'a str,
     points: String,
     population: Vec<MeasJ<'a>>,
     shortfall: Option<ShortfallJ>,
@@ -365,7 +365,7 @@ struct FeeJ {
 
 #[derive(Serialize)]
 struct TargetJ<'a> {
-    goal: &'static str,
+    goal: &'a str,
     target: &'a str,
 }
 
@@ -441,9 +441,9 @@ pub fn month_report_json(
                     unit,
                 },
             },
-            goal: g.goal,
-            label_da: g.label_da,
-            label_en: g.label_en,
+            goal: &g.goal,
+            label_da: &g.label_da,
+            label_en: &g.label_en,
             points: g.points.display(),
             population: g.population.iter().map(measurement).collect(),
             shortfall: g.shortfall.map(|(num, den, units)| ShortfallJ {
@@ -562,7 +562,7 @@ pub fn month_report_json(
                 .goals
                 .iter()
                 .map(|g| TargetJ {
-                    goal: g.goal,
+                    goal: &g.goal,
                     target: &g.target,
                 })
                 .collect(),

@@ -591,9 +591,21 @@ pub struct ServiceDeskGoal {
     pub information_extract_arbejdsdage: u32,
 }
 
+/// 11.2 service requests (SPEC §6.5.2): per catalogue item an optional
+/// reaction target and a resolution target; other items take the default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRequestGoal {
+    /// Resolution target of items without a catalogue target (3 Arbejdsdage).
+    pub default_resolution: Target,
+    /// Catalogue item → (reaction, resolution).
+    pub catalogue: BTreeMap<String, (Option<Target>, Target)>,
+}
+
 /// The Bilag 7.2.A goals a rule set enables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B72aGoals {
+    /// 11.2 service requests.
+    pub service_requests: Option<ServiceRequestGoal>,
     /// 10.4 service desk.
     pub service_desk: Option<ServiceDeskGoal>,
     /// 9.3.1 problem resolution.
@@ -765,6 +777,8 @@ struct RawGoals {
     rca: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     service_desk: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    service_requests: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -1264,6 +1278,55 @@ fn b72a_goals(g: &RawGoals) -> Result<B72aGoals, RuleSetError> {
         };
         t.finish()?;
         out.service_desk = Some(sd);
+    }
+    if let Some(m) = &g.service_requests {
+        let mut t = GoalTable::new("goals.service_requests", m);
+        let target = |key: &str, v: &serde_json::Value| -> Result<Target, RuleSetError> {
+            let text = v.as_str().ok_or_else(|| {
+                err(
+                    key,
+                    "must be a string like \"3 Arbejdsdage\" or \"90 Dage\"",
+                )
+            })?;
+            Target::parse(text).ok_or_else(|| {
+                err(key, format!("`{text}` is not a target like \"30 min\", \"3 Arbejdsdage\" or \"90 Dage\""))
+            })
+        };
+        let default_key = t.key("default_resolution");
+        let default_resolution = target(&default_key, t.get("default_resolution")?)?;
+        let mut catalogue = BTreeMap::new();
+        if t.map.contains_key("catalogue") {
+            let items = t.get("catalogue")?.as_object().ok_or_else(|| {
+                err(
+                    "goals.service_requests.catalogue",
+                    "must be a table of items",
+                )
+            })?;
+            for (item, v) in items {
+                let key = format!("goals.service_requests.catalogue.{item}");
+                let row = v
+                    .as_object()
+                    .ok_or_else(|| err(&key, "must be a table { reaction, resolution }"))?;
+                if let Some(extra) = row.keys().find(|k| *k != "reaction" && *k != "resolution") {
+                    return Err(err(&format!("{key}.{extra}"), "unknown key"));
+                }
+                let reaction = row
+                    .get("reaction")
+                    .map(|v| target(&format!("{key}.reaction"), v))
+                    .transpose()?;
+                let resolution = target(
+                    &format!("{key}.resolution"),
+                    row.get("resolution")
+                        .ok_or_else(|| err(&format!("{key}.resolution"), "missing"))?,
+                )?;
+                catalogue.insert(item.clone(), (reaction, resolution));
+            }
+        }
+        t.finish()?;
+        out.service_requests = Some(ServiceRequestGoal {
+            default_resolution,
+            catalogue,
+        });
     }
     if let Some(m) = &g.rca {
         let mut t = GoalTable::new("goals.rca", m);

@@ -680,3 +680,56 @@ fn a_web_form_contact_on_saturday_night_needs_a_reaction_within_3_hours() {
     assert_eq!(goal(&r, "b72a.sd.busy").verdict, Verdict::NotMet);
     assert_eq!(goal(&r, "b72a.sd.busy").figure, Figure::Count(2));
 }
+
+fn order(b: &mut Month6, id: &str, item: &str, at: &str) {
+    b.raw(
+        "service_request_ordered",
+        "customer",
+        json!({"request_id": id, "catalogue_item": item, "at": t(at).to_string()}),
+        None,
+    );
+}
+
+#[test]
+fn service_request_deadlines_by_catalogue_item() {
+    let mut b = Month6::default();
+    order(&mut b, "SR-1", "kopi af logfil", "2025-05-30 15:00");
+    order(&mut b, "SR-2", "11.2.4 integration", "2025-05-30 15:00");
+    order(&mut b, "SR-3", "11.2.1 ISAE 3402", "2025-05-30 15:00");
+    let r = b.eval_b72a("2025-05", "2025-05-31 12:00");
+    let due = |goal: &str| {
+        r.open_clocks
+            .iter()
+            .find(|c| c.goal == goal)
+            .unwrap_or_else(|| panic!("no open clock {goal}"))
+            .deadline
+    };
+    assert_eq!(
+        due("b72a.sr.kopi af logfil.resolution"),
+        Some(t("2025-06-04 15:00"))
+    );
+    assert_eq!(
+        due("b72a.sr.11.2.4 integration.reaction"),
+        Some(t("2025-06-10 15:00"))
+    );
+    assert_eq!(
+        due("b72a.sr.11.2.1 ISAE 3402.resolution"),
+        Some(t("2025-08-28 15:00"))
+    );
+    // No reaction goal for an item without a catalogue target.
+    assert!(r
+        .open_clocks
+        .iter()
+        .all(|c| c.goal != "b72a.sr.kopi af logfil.reaction"));
+    // Delivered late: the item's resolution goal is not met in June.
+    b.raw(
+        "service_request_delivered",
+        "supplier",
+        json!({"request_id": "SR-1", "catalogue_item": "kopi af logfil", "at": t("2025-06-04 15:01").to_string()}),
+        None,
+    );
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    let g = goal(&r, "b72a.sr.kopi af logfil.resolution");
+    assert_eq!(g.verdict, Verdict::NotMet);
+    assert_eq!(g.population[0].units_over, 4);
+}
