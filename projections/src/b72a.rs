@@ -607,6 +607,17 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             &mut open,
         );
     }
+    operations(
+        rules,
+        facts,
+        pol,
+        m,
+        (m_start, m_end),
+        eval,
+        &mut goals,
+        &mut open,
+        &mut findings,
+    );
     if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
         problems(
             rules,
@@ -1954,5 +1965,401 @@ fn service_requests(
         .into();
         line.label_en = format!("service request {item}: {measure} time").into();
         goals.push(line);
+    }
+}
+
+// ------------------------------------- batch runs, changes, patches (§6.10)
+
+fn percent_line(
+    (goal, da, en, source): (&'static str, &'static str, &'static str, &'static str),
+    percent: u32,
+    mut pop: Vec<Measurement>,
+) -> GoalLine {
+    pop.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
+    let n = pop.len() as i64;
+    let ok = pop.iter().filter(|m| m.within).count() as i64;
+    let p = i64::from(percent);
+    GoalLine {
+        goal: goal.into(),
+        label_da: da.into(),
+        label_en: en.into(),
+        source,
+        figure: Figure::Percent { num: ok, den: n },
+        target: format!("≥ {percent} % successful"),
+        counts: vec![
+            ("n", n),
+            ("needed", (p * n + 99) / 100),
+            ("within", ok),
+            ("over", n - ok),
+        ],
+        verdict: if 100 * ok >= p * n {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        critical: false,
+        points: Tenths(0),
+        population: pop,
+    }
+}
+
+const BATCH_GOALS: [(&str, &str, &str, &str); 3] = [
+    (
+        "b72a.batch.critical",
+        "Kritiske Batchkørsler",
+        "critical batch runs",
+        "Bilag 7.2.A 5, Tabel 2",
+    ),
+    (
+        "b72a.batch.important",
+        "Vigtige Batchkørsler",
+        "important batch runs",
+        "Bilag 7.2.A 5, Tabel 2",
+    ),
+    (
+        "b72a.batch.less_important",
+        "Mindre vigtige Batchkørsler",
+        "less important batch runs",
+        "Bilag 7.2.A 5, Tabel 2",
+    ),
+];
+
+const PATCH_GOALS: [(&str, &str, &str, &str); 4] = [
+    (
+        "b72a.patch.critical_security",
+        "Kritisk Sikkerhedsmæssig Patch",
+        "critical security patches",
+        "Bilag 7.2.A 19.1, Tabel 18",
+    ),
+    (
+        "b72a.patch.important_security",
+        "Vigtig Sikkerhedsmæssig Patch",
+        "important security patches",
+        "Bilag 7.2.A 19.1, Tabel 18",
+    ),
+    (
+        "b72a.patch.moderate",
+        "Moderat Patch",
+        "moderate patches",
+        "Bilag 7.2.A 19.1, Tabel 18",
+    ),
+    (
+        "b72a.patch.other",
+        "Øvrig Patch",
+        "other patches",
+        "Bilag 7.2.A 19.1, Tabel 18",
+    ),
+];
+
+fn patch_index(t: slaledger_ledger::vocab::PatchType) -> usize {
+    use slaledger_ledger::vocab::PatchType as T;
+    match t {
+        T::CriticalSecurity => 0,
+        T::ImportantSecurity => 1,
+        T::Moderate => 2,
+        T::Other => 3,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn operations(
+    rules: &RuleSet,
+    facts: &Facts<'_>,
+    pol: Policies,
+    m: Month,
+    (m_start, m_end): (Instant, Instant),
+    eval: Instant,
+    goals: &mut Vec<GoalLine>,
+    open: &mut Vec<OpenClock>,
+    findings: &mut Vec<Finding>,
+) {
+    let cal = &rules.calendar;
+    let in_month = |t: Instant| (m_start..m_end).contains(&t);
+    // 6.10.1 batch runs, by the month of the scheduled start.
+    if let Some(g) = &rules.b72a.batch_runs {
+        let from_started = pol.pending_value("batch_time_from") == "started";
+        let mut per: [Vec<Measurement>; 3] = Default::default();
+        for f in &facts.facts {
+            let Event::BatchRun(e) = &*f.event else {
+                continue;
+            };
+            if !in_month(e.scheduled_start) {
+                continue;
+            }
+            let cat = rules
+                .batch_jobs
+                .get(&e.job_id)
+                .copied()
+                .unwrap_or(Criticality::Critical);
+            let complexity = rules.batch_complexity.get(&e.job_id).map(String::as_str);
+            if complexity.is_none() {
+                findings.push(Finding {
+                    kind: "batch_job_without_complexity",
+                    text: format!("batch job `{}` has no complexity in the rule set; measured as simple (5.1)", e.job_id),
+                    events: f.refs(),
+                });
+            }
+            let ci = match complexity {
+                Some("medium") => 1,
+                Some("complex") => 2,
+                _ => 0,
+            };
+            let limit = i64::from(g.limit_minutes[ci]) * MINUTE_MS;
+            let from = if from_started {
+                e.started_at
+            } else {
+                e.scheduled_start
+            };
+            let took = (e.finished_at.millis() - from.millis()).max(0);
+            let ok = e.outcome == slaledger_ledger::vocab::BatchOutcome::Ok && took < limit;
+            if let Some(stated) = e.category {
+                let stated_c = match stated {
+                    slaledger_ledger::vocab::BatchCategory::Critical => Criticality::Critical,
+                    slaledger_ledger::vocab::BatchCategory::Important => Criticality::Important,
+                    slaledger_ledger::vocab::BatchCategory::LessImportant => {
+                        Criticality::LessImportant
+                    }
+                };
+                if stated_c != cat {
+                    findings.push(Finding {
+                        kind: "batch_category_differs",
+                        text: format!("run `{}` of job `{}` states a category that differs from the rule set's", e.run_id, e.job_id),
+                        events: f.refs(),
+                    });
+                }
+            }
+            let ci_cat = match cat {
+                Criticality::Critical => 0,
+                Criticality::Important => 1,
+                Criticality::LessImportant => 2,
+            };
+            per[ci_cat].push(Measurement {
+                object: format!("{} ({})", e.run_id, e.job_id),
+                category: None,
+                start: from,
+                stop: Some(e.finished_at),
+                value_ms: Some(took),
+                limit: Limit::Duration {
+                    ms: limit,
+                    strict: true,
+                },
+                deadline: Some(from.saturating_add_millis(limit)),
+                within: ok,
+                units_over: 0,
+                unit: "",
+                points: Tenths(0),
+                events: f.refs(),
+                state: Some(e.outcome.as_str()),
+            });
+        }
+        for (i, pop) in per.into_iter().enumerate() {
+            goals.push(percent_line(BATCH_GOALS[i], g.percent[i], pop));
+        }
+    }
+    // 6.10.2 changes, by the month of the planned execution.
+    if let Some(g) = &rules.b72a.changes {
+        let mut executed: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+        for f in &facts.facts {
+            if let Event::ChangeExecuted(e) = &*f.event {
+                executed.entry(&e.change_id).or_insert(f);
+            }
+        }
+        let mut pop = Vec::new();
+        for f in &facts.facts {
+            let Event::ChangePlanned(e) = &*f.event else {
+                continue;
+            };
+            if e.emergency || !in_month(e.from) {
+                continue;
+            }
+            let done = executed.get(e.change_id.as_str());
+            let ok = done.is_some_and(|d| {
+                matches!(&*d.event, Event::ChangeExecuted(x)
+                    if x.outcome == slaledger_ledger::vocab::ChangeOutcome::Success && x.to <= e.to)
+            });
+            if done.is_none() && eval < e.to {
+                continue; // its slot has not ended yet: not decided
+            }
+            let mut events = f.refs();
+            if let Some(d) = done {
+                events.extend(d.refs());
+            }
+            pop.push(Measurement {
+                object: e.change_id.clone(),
+                category: None,
+                start: e.from,
+                stop: done.map(|d| d.at),
+                value_ms: None,
+                limit: Limit::Deadline(e.to),
+                deadline: Some(e.to),
+                within: ok,
+                units_over: 0,
+                unit: "",
+                points: Tenths(0),
+                events,
+                state: Some(match done.map(|d| &*d.event) {
+                    Some(Event::ChangeExecuted(x)) => x.outcome.as_str(),
+                    _ => "not executed",
+                }),
+            });
+        }
+        goals.push(percent_line(
+            (
+                "b72a.changes",
+                "Succesfuldt gennemførte Changes",
+                "successful changes",
+                "Bilag 7.2.A 16.1",
+            ),
+            g.percent,
+            pop,
+        ));
+    }
+    // 6.10.3 patches, by the month of installation.
+    if let Some(g) = &rules.b72a.patches {
+        let mut installed: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+        let mut typed: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+        let mut contact: BTreeMap<&str, &Fact<'_>> = BTreeMap::new();
+        for f in &facts.facts {
+            match &*f.event {
+                Event::PatchInstalled(e) => {
+                    let x = installed.entry(&e.patch_id).or_insert(f);
+                    if f.at < x.at {
+                        *x = f;
+                    }
+                }
+                Event::PatchTypeEstablished(e) | Event::PatchTypeDowngraded(e) => {
+                    let x = typed.entry(&e.patch_id).or_insert(f);
+                    if f.seq > x.seq {
+                        *x = f;
+                    }
+                }
+                Event::CriticalPatchContact(e) => {
+                    contact.entry(&e.patch_id).or_insert(f);
+                }
+                _ => {}
+            }
+        }
+        let mut per: [Vec<Measurement>; 4] = Default::default();
+        let mut contacts = Vec::new();
+        for f in &facts.facts {
+            let Event::PatchReleased(e) = &*f.event else {
+                continue;
+            };
+            let set = typed.get(e.patch_id.as_str());
+            let ptype = match set.map(|x| &*x.event) {
+                Some(Event::PatchTypeEstablished(t) | Event::PatchTypeDowngraded(t)) => {
+                    t.patch_type
+                }
+                _ => e.patch_type,
+            };
+            let i = patch_index(ptype);
+            let deadline = match (i, g.deadlines[i]) {
+                (3, cap) => {
+                    let (_, _, c) = measure(cap, cal, None, e.released_at, e.released_at);
+                    let c = c.unwrap_or(e.released_at);
+                    e.agreed_deadline.map_or(c, |a| a.min(c))
+                }
+                (_, t) => measure(t, cal, None, e.released_at, e.released_at)
+                    .2
+                    .unwrap_or(e.released_at),
+            };
+            let mut events = f.refs();
+            if let Some(x) = set {
+                events.extend(x.refs());
+            }
+            match installed.get(e.patch_id.as_str()) {
+                Some(done) if month_of(pol.attribution, e.released_at, done.at) == m => {
+                    events.extend(done.refs());
+                    per[i].push(Measurement {
+                        object: e.patch_id.clone(),
+                        category: None,
+                        start: e.released_at,
+                        stop: Some(done.at),
+                        value_ms: None,
+                        limit: Limit::Deadline(deadline),
+                        deadline: Some(deadline),
+                        within: done.at <= deadline,
+                        units_over: 0,
+                        unit: "",
+                        points: Tenths(0),
+                        events,
+                        state: None,
+                    });
+                }
+                Some(done)
+                    if pol.attribution == Attribution::StopMonth
+                        && done.at >= m_end
+                        && e.released_at < m_end =>
+                {
+                    open.push(simple_open(
+                        PATCH_GOALS[i].0,
+                        &e.patch_id,
+                        e.released_at,
+                        deadline,
+                        m_end,
+                        eval,
+                        events,
+                    ));
+                }
+                None if e.released_at < m_end => {
+                    open.push(simple_open(
+                        PATCH_GOALS[i].0,
+                        &e.patch_id,
+                        e.released_at,
+                        deadline,
+                        m_end,
+                        eval,
+                        events,
+                    ));
+                }
+                _ => {}
+            }
+            // The critical-patch contact: within 30 minutes of the type being established.
+            if i == 0 {
+                if let Some(est) = set {
+                    let limit = i64::from(g.critical_contact_minutes) * MINUTE_MS;
+                    if let Some(c) = contact.get(e.patch_id.as_str()) {
+                        if month_of(pol.attribution, est.at, c.at) == m {
+                            let mut refs = est.refs();
+                            refs.extend(c.refs());
+                            contacts.push(item(e.patch_id.clone(), est.at, c.at, limit, refs));
+                        }
+                    } else if est.at < m_end {
+                        open.push(simple_open(
+                            "b72a.patch.critical_contact",
+                            &e.patch_id,
+                            est.at,
+                            est.at.saturating_add_millis(limit),
+                            m_end,
+                            eval,
+                            est.refs(),
+                        ));
+                    }
+                }
+            }
+        }
+        for (i, pop) in per.into_iter().enumerate() {
+            let (goal, da, en, src) = PATCH_GOALS[i];
+            let target = if i == 3 {
+                format!("as agreed, at most {}", g.deadlines[3].text())
+            } else {
+                format!("≤ {} from release", g.deadlines[i].text())
+            };
+            goals.push(all_within_line((goal, da, en, src), target, pop));
+        }
+        goals.push(all_within_line(
+            (
+                "b72a.patch.critical_contact",
+                "Kontakt om kritisk patch",
+                "critical patch contact",
+                "Bilag 7.2.A 19.1",
+            ),
+            format!(
+                "≤ {} min after the type is established",
+                g.critical_contact_minutes
+            ),
+            contacts,
+        ));
     }
 }

@@ -601,9 +601,41 @@ pub struct ServiceRequestGoal {
     pub catalogue: BTreeMap<String, (Option<Target>, Target)>,
 }
 
+/// 5 Tabel 2 / Tabel 3: batch runs (SPEC §6.10.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchGoal {
+    /// Required percent successful for critical, important, less important (100, 95, 90).
+    pub percent: [u32; 3],
+    /// Strict limits for simple, medium, complex jobs, minutes (60, 180, 300).
+    pub limit_minutes: [u32; 3],
+}
+
+/// 16.1: changes (SPEC §6.10.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeGoal {
+    /// Required percent successful (95).
+    pub percent: u32,
+}
+
+/// 19.1 Tabel 18: patches (SPEC §6.10.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatchGoal {
+    /// Deadlines for critical security, important security, moderate, and the
+    /// cap of other patches.
+    pub deadlines: [Target; 4],
+    /// Contact about a critical patch, minutes (30).
+    pub critical_contact_minutes: u32,
+}
+
 /// The Bilag 7.2.A goals a rule set enables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B72aGoals {
+    /// 5 batch runs.
+    pub batch_runs: Option<BatchGoal>,
+    /// 16.1 changes.
+    pub changes: Option<ChangeGoal>,
+    /// 19.1 patches.
+    pub patches: Option<PatchGoal>,
     /// 11.2 service requests.
     pub service_requests: Option<ServiceRequestGoal>,
     /// 10.4 service desk.
@@ -658,6 +690,8 @@ pub struct RuleSet {
     pub integrations: BTreeMap<String, Criticality>,
     /// KOMBIT's categorisation of batch jobs (7.5).
     pub batch_jobs: BTreeMap<String, Criticality>,
+    /// Batch jobs' complexity (5.1): `simple`, `medium` or `complex`.
+    pub batch_complexity: BTreeMap<String, String>,
     /// Third parties (7.7.3).
     pub third_parties: BTreeMap<String, ThirdParty>,
 }
@@ -779,6 +813,12 @@ struct RawGoals {
     service_desk: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     service_requests: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    batch_runs: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    changes: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    patches: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -1084,6 +1124,7 @@ impl RuleSet {
             integrations.insert(name.clone(), c);
         }
         let mut batch_jobs = BTreeMap::new();
+        let mut batch_complexity = BTreeMap::new();
         for (name, j) in &raw.batch_jobs {
             let key = format!("batch_jobs.{name}.category");
             let c = Criticality::parse(&j.category).ok_or_else(|| {
@@ -1104,6 +1145,9 @@ impl RuleSet {
                 }
             }
             batch_jobs.insert(name.clone(), c);
+            if let Some(x) = &j.complexity {
+                batch_complexity.insert(name.clone(), x.clone());
+            }
         }
         let mut third_parties = BTreeMap::new();
         for (name, t) in &raw.third_parties {
@@ -1138,6 +1182,7 @@ impl RuleSet {
             b72a,
             integrations,
             batch_jobs,
+            batch_complexity,
             third_parties,
         })
     }
@@ -1327,6 +1372,61 @@ fn b72a_goals(g: &RawGoals) -> Result<B72aGoals, RuleSetError> {
             default_resolution,
             catalogue,
         });
+    }
+    if let Some(m) = &g.batch_runs {
+        let mut t = GoalTable::new("goals.batch_runs", m);
+        out.batch_runs = Some(BatchGoal {
+            percent: [
+                t.count("critical_percent", 0, 100)?,
+                t.count("important_percent", 0, 100)?,
+                t.count("less_important_percent", 0, 100)?,
+            ],
+            limit_minutes: [
+                t.count("simple_minutes", 1, 100_000)?,
+                t.count("medium_minutes", 1, 100_000)?,
+                t.count("complex_minutes", 1, 100_000)?,
+            ],
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.changes {
+        let mut t = GoalTable::new("goals.changes", m);
+        out.changes = Some(ChangeGoal {
+            percent: t.count("percent", 0, 100)?,
+        });
+        t.finish()?;
+    }
+    if let Some(m) = &g.patches {
+        let mut t = GoalTable::new("goals.patches", m);
+        let mut deadlines = [Target::Duration(0); 4];
+        for (i, k) in [
+            "critical_security",
+            "important_security",
+            "moderate",
+            "other_max",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let key = t.key(k);
+            let v = t.get(k)?;
+            let text = v
+                .as_str()
+                .ok_or_else(|| err(&key, "must be a string like \"3 h\" or \"10 Arbejdsdage\""))?;
+            deadlines[i] = Target::parse(text).ok_or_else(|| {
+                err(
+                    &key,
+                    format!(
+                        "`{text}` is not a target like \"3 h\", \"10 Arbejdsdage\" or \"90 Dage\""
+                    ),
+                )
+            })?;
+        }
+        out.patches = Some(PatchGoal {
+            deadlines,
+            critical_contact_minutes: t.count("critical_contact_minutes", 1, 10_000)?,
+        });
+        t.finish()?;
     }
     if let Some(m) = &g.rca {
         let mut t = GoalTable::new("goals.rca", m);

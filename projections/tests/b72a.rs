@@ -733,3 +733,160 @@ fn service_request_deadlines_by_catalogue_item() {
     assert_eq!(g.verdict, Verdict::NotMet);
     assert_eq!(g.population[0].units_over, 4);
 }
+
+// ------------------------------------------------------------- §6.10
+
+fn run(
+    b: &mut Month6,
+    id: &str,
+    job: &str,
+    scheduled: &str,
+    started: &str,
+    finished: &str,
+    outcome: &str,
+) {
+    b.raw(
+        "batch_run",
+        "monitor",
+        json!({"run_id": id, "job_id": job, "scheduled_start": t(scheduled).to_string(),
+               "started_at": t(started).to_string(), "finished_at": t(finished).to_string(),
+               "outcome": outcome}),
+        None,
+    );
+}
+
+#[test]
+fn batch_run_time_counts_from_the_scheduled_start_by_default() {
+    // "natlig-afstemning" is an important, medium job in the example rule set.
+    let mut b = Month6::default();
+    run(
+        &mut b,
+        "R1",
+        "natlig-afstemning",
+        "2025-06-03 02:00",
+        "2025-06-03 02:20",
+        "2025-06-03 05:05",
+        "ok",
+    );
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    let g = goal(&r, "b72a.batch.important");
+    assert!(!g.population[0].within);
+    assert_eq!(g.population[0].value_ms, Some(185 * MIN));
+    let rs = b72a_rules_with(|v| v["policies"]["batch_time_from"] = "started".into());
+    let r = b.eval_b72a_with(&rs, rs.policies, "2025-06", "2025-06-30 12:00");
+    assert!(goal(&r, "b72a.batch.important").population[0].within);
+    // Exactly 3:00:00 fails either way ("< 3 timer").
+    let mut b = Month6::default();
+    run(
+        &mut b,
+        "R2",
+        "natlig-afstemning",
+        "2025-06-03 02:00",
+        "2025-06-03 02:00",
+        "2025-06-03 05:00",
+        "ok",
+    );
+    let r = b.eval_b72a_with(&rs, rs.policies, "2025-06", "2025-06-30 12:00");
+    assert!(!goal(&r, "b72a.batch.important").population[0].within);
+}
+
+#[test]
+fn batch_percentages_per_category() {
+    for (job, goal_id, n, bad, met) in [
+        ("natlig-afstemning", "b72a.batch.important", 20, 1, true),
+        ("natlig-afstemning", "b72a.batch.important", 20, 2, false),
+        ("ukendt-job", "b72a.batch.critical", 30, 1, false),
+        ("månedsstatistik", "b72a.batch.less_important", 10, 1, true),
+    ] {
+        let mut b = Month6::default();
+        for i in 0..n {
+            let day = 2 + i % 20;
+            let s = format!("2025-06-{day:02} 02:00");
+            let outcome = if i < bad { "failed" } else { "ok" };
+            run(
+                &mut b,
+                &format!("{job}-{i}"),
+                job,
+                &s,
+                &s,
+                &format!("2025-06-{day:02} 02:30"),
+                outcome,
+            );
+        }
+        let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+        assert_eq!(
+            goal(&r, goal_id).verdict == Verdict::Met,
+            met,
+            "{job} {bad}/{n}"
+        );
+    }
+}
+
+#[test]
+fn changes_need_95_percent() {
+    for (n, ok, met) in [(19, 18, false), (20, 19, true)] {
+        let mut b = Month6::default();
+        for i in 0..n {
+            let from = t(&format!("2025-06-{:02} 20:00", 2 + i % 25));
+            let to = from.saturating_add_millis(2 * 3_600_000);
+            b.raw(
+                "change_planned",
+                "supplier",
+                json!({"change_id": format!("CH{i}"), "from": from.to_string(), "to": to.to_string(),
+                       "description": "d", "emergency": false}),
+                Some("2025-05-30 10:00"),
+            );
+            b.raw(
+                "change_executed",
+                "supplier",
+                json!({"change_id": format!("CH{i}"), "from": from.to_string(), "to": to.to_string(),
+                       "outcome": if i < ok { "success" } else { "rolled_back" }}),
+                None,
+            );
+        }
+        let r = b.eval_b72a("2025-06", "2025-07-15 12:00");
+        assert_eq!(
+            goal(&r, "b72a.changes").verdict == Verdict::Met,
+            met,
+            "{ok}/{n}"
+        );
+    }
+}
+
+fn patch(b: &mut Month6, id: &str, released: &str, kind: &str) {
+    b.raw(
+        "patch_released",
+        "supplier",
+        json!({"patch_id": id, "vendor": "v", "released_at": t(released).to_string(), "patch_type": kind}),
+        None,
+    );
+}
+
+#[test]
+fn patch_deadlines_from_release() {
+    let mut b = Month6::default();
+    patch(&mut b, "CRIT", "2025-06-12 09:00", "critical_security");
+    b.raw(
+        "patch_installed",
+        "supplier",
+        json!({"patch_id": "CRIT", "environment": "production", "installed_at": t("2025-06-12 14:30").to_string()}),
+        None,
+    );
+    patch(&mut b, "IMP", "2025-06-02 10:00", "important_security");
+    patch(&mut b, "MOD", "2025-06-02 10:00", "moderate");
+    patch(&mut b, "OTH", "2025-06-02 10:00", "other");
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    let crit = goal(&r, "b72a.patch.critical_security");
+    assert_eq!(crit.population[0].deadline, Some(t("2025-06-12 12:00")));
+    assert_eq!(crit.verdict, Verdict::NotMet);
+    let due = |id: &str| {
+        r.open_clocks
+            .iter()
+            .find(|c| c.object == id)
+            .unwrap()
+            .deadline
+    };
+    assert_eq!(due("IMP"), Some(t("2025-06-18 10:00")));
+    assert_eq!(due("MOD"), Some(t("2025-07-02 10:00")));
+    assert_eq!(due("OTH"), Some(t("2025-08-31 10:00")));
+}
