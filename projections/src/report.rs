@@ -669,14 +669,14 @@ pub fn to_markdown(r: &Report) -> String {
                 _ => String::new(),
             }
         } else {
-            f.as_object()
-                .map(|m| {
-                    m.iter()
-                        .map(|(k, n)| format!("{k}: {n}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                })
-                .unwrap_or_default()
+            match f.as_object() {
+                Some(m) if !m.is_empty() => m
+                    .iter()
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                _ => "none".to_owned(),
+            }
         };
         let counts = [
             "n", "needed", "rank", "within", "over", "late", "missing", "events",

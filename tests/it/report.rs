@@ -273,3 +273,76 @@ fn the_bilag_7_2_a_spring_months_report_the_spec_6_examples() {
         serde_json::to_string_pretty(&pinned).unwrap()
     );
 }
+
+#[test]
+fn the_bilag_6_worked_examples_end_to_end() {
+    // examples/bilag6/worked-examples.jsonl: SPEC §5.1 ex. 2 and 3, §5.2
+    // ex. 2, 3 and 5, §5.3, §5.4 ex. 1 and 2, §5.6 ex. 1 and §5.7 in one
+    // stream, each on its own incident.
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("lw");
+    init_example(&ledger);
+    let file = root().join("examples/bilag6/worked-examples.jsonl");
+    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let at = "2025-05-30T12:00:00+02:00";
+    let month = |m: &str| -> serde_json::Value {
+        serde_json::from_str(&report(&ledger, &["--month", m, "--at", at])).unwrap()
+    };
+    let mar = month("2025-03");
+    let measured = |v: &serde_json::Value, goal: &str, object: &str| -> serde_json::Value {
+        goal_of(v, goal)["population"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["object"].as_str().unwrap().starts_with(object))
+            .unwrap_or_else(|| panic!("{object} not in {goal}"))
+            .clone()
+    };
+    // §5.1 ex. 2: 14 min 59 s is within; ex. 3: 64 h 50 min is not (wall clock).
+    assert_eq!(measured(&mar, "bilag6.kpi1.cat12", "EX512")["within"], true);
+    let ex3 = measured(&mar, "bilag6.kpi1.cat34", "EX513");
+    assert_eq!(ex3["value_ms"], (64 * 60 + 50) * 60_000i64);
+    assert_eq!(ex3["within"], false);
+    // §5.2 ex. 2: 2.0 x 2 + 1.0 x 5; ex. 3: 4.0; ex. 5: 1.0; §5.7: 116.0.
+    assert_eq!(measured(&mar, "bilag6.kpi2.cat1", "FEJL2")["points"], "4.0");
+    assert_eq!(measured(&mar, "bilag6.kpi2.cat2", "FEJL3")["points"], "5.0");
+    assert_eq!(measured(&mar, "bilag6.kpi2.cat1", "EX523")["points"], "4.0");
+    assert_eq!(measured(&mar, "bilag6.kpi2.cat2", "EX525")["points"], "1.0");
+    assert_eq!(
+        measured(&mar, "bilag6.kpi2.cat1", "EX57")["points"],
+        "116.0"
+    );
+    // §5.4 ex. 1: the March report 2 started Arbejdsdage late: 2.0.
+    assert_eq!(goal_of(&mar, "bilag6.kpi4")["points"], "2.0");
+    // §5.6: 25,000,000 øre and 222.0 points: the 50 % cap binds.
+    assert_eq!(mar["month_total"]["points"], "222.0");
+    assert_eq!(mar["month_total"]["bod_ore"], 12_500_000);
+    assert_eq!(mar["month_total"]["cap_bound"], "monthly");
+    // §5.3 (April): delivered Wed 30 April 09:30: 2 started Arbejdsdage, 4.0;
+    // §5.4 ex. 2: the April report 3 started Arbejdsdage late: 3.0.
+    let apr = month("2025-04");
+    assert_eq!(goal_of(&apr, "bilag6.kpi3")["points"], "4.0");
+    assert_eq!(goal_of(&apr, "bilag6.kpi4")["points"], "3.0");
+    // §5.7: the February report at Sat 1 March 10:00 lists EX57 as open.
+    let feb: serde_json::Value = serde_json::from_str(&report(
+        &ledger,
+        &["--month", "2025-02", "--at", "2025-03-01T10:00:00+01:00"],
+    ))
+    .unwrap();
+    let open = feb["open_clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["object"] == "EX57")
+        .unwrap();
+    assert_eq!(open["elapsed_at_month_end_ms"], 9 * 3_600_000i64);
+    assert_eq!(open["points_if_stopped_at_evaluation"], "22.0");
+    let mut pinned = mar.clone();
+    pinned["header"]["ledger_head"]["hash"] = "<head hash: depends on recorded_at>".into();
+    pinned["report_hash"] = "<depends on the head hash>".into();
+    insta::assert_snapshot!(
+        "bilag6_worked_march_2025_report_json",
+        serde_json::to_string_pretty(&pinned).unwrap()
+    );
+}
