@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 const RULES: &str = include_str!("../examples/bilag6/rules.toml");
 const JUNE: &str = include_str!("../examples/bilag6/june-2025.jsonl");
+const B72A_RULES: &str = include_str!("../examples/bilag7-2a/rules.toml");
+const B72A_SPRING: &str = include_str!("../examples/bilag7-2a/spring-2025.jsonl");
 
 fn step(n: u32, title: &str) {
     println!("\n== {n}. {title}");
@@ -65,7 +67,6 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         "append: June 2025 of stream `bilag6-example` as one atomic, fdatasync'd batch",
     );
     let drafts = input::parse_jsonl(JUNE)?;
-    let june_events = drafts.len() as u64;
     let kinds: std::collections::BTreeSet<&str> =
         drafts.iter().map(|d| d.event.event.kind()).collect();
     println!(
@@ -149,15 +150,70 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         report.canonical.len(),
         report.hash
     );
+
+    step(
+        7,
+        "a second stream under the Bilag 7.2.A operations annex: March 2025 (SPEC §6)",
+    );
+    let kombit = Actor {
+        party: Party::Customer,
+        identity: "driftschef@kombit.dk".into(),
+        operated_by: None,
+    };
+    let draft = crate::rules::rule_set_draft(
+        B72A_RULES,
+        Path::new("examples/bilag7-2a/rules.toml"),
+        kombit,
+        now,
+    )?;
+    ledger.append(vec![draft], None, now)?;
+    let spring = input::parse_jsonl(B72A_SPRING)?;
+    let out = ledger.append(spring, None, now)?;
+    println!(
+        "appended {} events of stream `b72a-example`; head {}",
+        out.appended.end - out.appended.start,
+        out.head
+    );
+    let q = slaledger_replay::month::MonthQuery {
+        stream: "b72a-example".into(),
+        month: slaledger_ledger::vocab::Month::parse("2025-03").context("month")?,
+        eval: Some(Instant::parse("2025-05-30T10:00:00Z")?),
+    };
+    let report = slaledger_replay::month::month_report(&ledger, &q)?;
+    let md = slaledger_projections::report::to_markdown(&report);
+    // The goals that were not met, and the findings: Tabel 7 by the 90 %
+    // fractile, notification, service desk, problems.
+    println!(
+        "goals not met in March 2025 (of {}):",
+        md.lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| goal"))
+            .count()
+    );
+    for l in md.lines().filter(|l| l.contains("| not met")) {
+        println!("{l}");
+    }
+    if let Some(f) = md.split("\n## Findings\n\n").nth(1) {
+        println!("findings:");
+        for l in f
+            .lines()
+            .take_while(|l| !l.starts_with('#'))
+            .filter(|l| !l.is_empty())
+        {
+            println!("{l}");
+        }
+    }
+    println!("report hash {}", report.hash);
+    let last_batch = out.appended.end - out.appended.start;
+    let kept_head = ledger.head();
     drop(ledger);
 
-    step(7, "verify: recompute the whole chain and check the index");
+    step(8, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        8,
+        9,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -172,7 +228,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(9, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(10, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -184,7 +240,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
                 ..Default::default()
             },
         )?;
-        let seq = l.head().seq - june_events;
+        let seq = l.head().seq - last_batch;
         let mut it = l.frames_from(seq + 1);
         let (pos, _) = it.next().context("no records")??;
         (
@@ -206,7 +262,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
     let _ = head_before;
 
-    println!("\nNext to land here: the Bilag 7.2.A goals (issue 3), availability and probes (issue 4), an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
+    println!("\nNext to land here: availability and probes (issue 4), an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
     Ok(())
 }
 
