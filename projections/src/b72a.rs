@@ -2129,6 +2129,18 @@ fn operations(
                     });
                 }
             }
+            if !ok && e.incident_id.is_none() {
+                findings.push(Finding {
+                    kind: "unsuccessful_batch_run_without_incident",
+                    text: format!(
+                        "run `{}` of job `{}` was not successful ({}) and names no incident (5, 7.5)",
+                        e.run_id,
+                        e.job_id,
+                        e.outcome.as_str()
+                    ),
+                    events: f.refs(),
+                });
+            }
             let ci_cat = match cat {
                 Criticality::Critical => 0,
                 Criticality::Important => 1,

@@ -890,3 +890,72 @@ fn patch_deadlines_from_release() {
     assert_eq!(due("MOD"), Some(t("2025-07-02 10:00")));
     assert_eq!(due("OTH"), Some(t("2025-08-31 10:00")));
 }
+
+#[test]
+fn an_unsuccessful_batch_run_without_an_incident_is_a_finding() {
+    let mut b = Month6::default();
+    run(
+        &mut b,
+        "RX",
+        "natlig-afstemning",
+        "2025-06-03 02:00",
+        "2025-06-03 02:00",
+        "2025-06-03 02:30",
+        "failed",
+    );
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == "unsuccessful_batch_run_without_incident"));
+}
+
+#[test]
+fn an_approved_complete_workaround_stops_the_resolution_clock() {
+    let mut b = Month6::default();
+    b.detect("W", "2025-03-11 08:00", "B", "production")
+        .reaction("W", "2025-03-11 08:10")
+        .raw(
+            "workaround_applied",
+            "supplier",
+            json!({"incident_id": "W", "applied_at": t("2025-03-11 11:00").to_string(), "complete": true,
+                   "description": "omgåelse"}),
+            None,
+        )
+        .raw(
+            "workaround_approved",
+            "customer",
+            json!({"incident_id": "W", "at": t("2025-03-11 15:00").to_string()}),
+            None,
+        )
+        .resolve("W", "2025-03-13 10:00");
+    let r = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.resolution.B"), vec![180 * MIN]);
+    let rs = b72a_rules_with(|_| {});
+    let mut p = rs.policies;
+    p.workaround_resolution_time = slaledger_projections::ruleset::WorkaroundTime::Approved;
+    let r = b.eval_b72a_with(&rs, p, "2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.resolution.B"), vec![420 * MIN]);
+    // Without the approval the workaround does not count.
+    let mut b2 = Month6::default();
+    b2.detect("W", "2025-03-11 08:00", "B", "production")
+        .raw(
+            "workaround_applied",
+            "supplier",
+            json!({"incident_id": "W", "applied_at": t("2025-03-11 11:00").to_string(), "complete": true,
+                   "description": "omgåelse"}),
+            None,
+        )
+        .resolve("W", "2025-03-11 16:00");
+    let r = b2.eval_b72a("2025-03", "2025-04-30 12:00");
+    assert_eq!(value(&r, "b72a.resolution.B"), vec![480 * MIN]);
+}
+
+#[test]
+fn ops_update_interval_of_one_hour_applies_to_n3_only() {
+    let rs = b72a_rules_with(|v| v["policies"]["ops_update_interval"] = "1h".into());
+    let r = spec_6_3_1().eval_b72a_with(&rs, rs.policies, "2025-05", "2025-06-30 12:00");
+    // 115, 125 and 45 minutes: two intervals over 1 h.
+    assert_eq!(goal(&r, "b72a.notify.N3").counts[2], ("late", 2));
+    assert_eq!(goal(&r, "b72a.notify.N4").verdict, Verdict::Met);
+}
