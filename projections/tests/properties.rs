@@ -18,6 +18,7 @@ struct Inc {
     cat: u8,
     react_min: Option<u32>,
     resolve_min: Option<u32>,
+    second_contact_min: Option<u32>,
 }
 
 fn inc() -> impl Strategy<Value = Inc> {
@@ -27,14 +28,18 @@ fn inc() -> impl Strategy<Value = Inc> {
         1u8..=4,
         proptest::option::of(0u32..120),
         proptest::option::of(0u32..20 * 24 * 60),
+        proptest::option::of(1u32..10 * 24 * 60),
     )
-        .prop_map(|(day, minute, cat, react_min, resolve_min)| Inc {
-            day,
-            minute,
-            cat,
-            react_min,
-            resolve_min,
-        })
+        .prop_map(
+            |(day, minute, cat, react_min, resolve_min, second_contact_min)| Inc {
+                day,
+                minute,
+                cat,
+                react_min,
+                resolve_min,
+                second_contact_min,
+            },
+        )
 }
 
 fn local(base_month: u32, day: u32, minute: u32) -> String {
@@ -61,6 +66,11 @@ fn incident_events(b: &mut Month6, id: &str, i: &Inc, month: u32) {
     }
     if let Some(r) = i.resolve_min {
         b.resolve(id, &plus(&at, r.max(1)));
+    }
+    // A second contact about the same incident, possibly after its
+    // reaction (and possibly in a later month).
+    if let Some(c) = i.second_contact_min {
+        b.report(id, &plus(&at, c), None);
     }
 }
 
@@ -106,6 +116,9 @@ proptest! {
                 i.day * 24 * 60 + i.minute + r < 30 * 24 * 60 - 200
             });
             i.react_min = i.react_min.filter(|_| i.day < 30);
+            i.second_contact_min = i.second_contact_min.filter(|c| {
+                i.day * 24 * 60 + i.minute + c < 30 * 24 * 60 - 200
+            });
             incident_events(&mut base, &format!("J{k}"), &i, 6);
         }
         base.fee("2025-06", 10_000_000);

@@ -476,3 +476,53 @@ fn the_bilag_6_worked_examples_end_to_end() {
         serde_json::to_string_pretty(&pinned).unwrap()
     );
 }
+
+#[test]
+fn an_amendment_governs_the_months_from_its_effective_date_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_ledger(tmp.path());
+    // Version 2 from July 2025: the monthly cap drops to 30 % and the
+    // shortfall is rounded to the nearest point.
+    let text = std::fs::read_to_string(root().join("examples/bilag6/rules.toml"))
+        .unwrap()
+        .replace("monthly_cap_percent = 50", "monthly_cap_percent = 30")
+        .replace(
+            "shortfall_rounding = \"started\"",
+            "shortfall_rounding = \"nearest\"",
+        )
+        .replace(
+            "effective_from = \"2025-01\"",
+            "effective_from = \"2025-07\"",
+        );
+    let t: toml::Value = toml::from_str(&text).unwrap();
+    let content = serde_json::to_string(&serde_json::to_value(t).unwrap()).unwrap();
+    let hash = blake3::hash(content.as_bytes()).to_hex().to_string();
+    let line = serde_json::json!({"id": "rule-set/bilag6-sla/v2", "stream": "bilag6-example",
+        "occurred_at": "2025-06-30T12:00:00+02:00",
+        "actor": {"party": "customer", "identity": "driftschef@kunde.dk"},
+        "kind": "rule_set_amended",
+        "data": {"rule_set_id": "bilag6-sla", "version": 2, "effective_from": "2025-07",
+                 "content": content, "content_hash": hash, "reason": "genforhandling",
+                 "agreement_ref": "tillæg 3"}});
+    let o = run(&ledger, &["append", "-"], Some(&format!("{line}\n")));
+    assert!(o.status.success(), "{}", err(&o));
+    let month = |m: &str| -> serde_json::Value {
+        serde_json::from_str(&report(&ledger, &["--month", m, "--at", EVAL])).unwrap()
+    };
+    let june = month("2025-06");
+    assert_eq!(june["header"]["rule_set"]["version"], 1);
+    assert_eq!(june["month_total"]["bod_ore"], 4_750_000);
+    let july = month("2025-07");
+    assert_eq!(july["header"]["rule_set"]["version"], 2);
+    assert_eq!(july["header"]["rule_set"]["hash"], hash.as_str());
+    assert_eq!(july["parameters"]["fee"]["monthly_cap_percent"], 30);
+    let rounding = july["header"]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "shortfall_rounding")
+        .unwrap()
+        .clone();
+    assert_eq!(rounding["value"], "nearest");
+    assert_eq!(rounding["origin"], "rule_set");
+}
