@@ -111,20 +111,11 @@ fn calendar_days(m: Month) -> u32 {
     ((b.millis() - a.millis()) / 86_400_000) as u32
 }
 
-fn peak_rss_kib() -> Option<u64> {
+/// A `/proc/self/status` field in KiB (`VmHWM`: peak RSS, `VmRSS`: now).
+fn status_kib(field: &str) -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     s.lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-fn rss_kib() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))?
+        .find(|l| l.starts_with(field))?
         .split_whitespace()
         .nth(1)?
         .parse()
@@ -171,7 +162,7 @@ pub fn run(root: &Path, per_month: u32) -> Result<()> {
     let mut times = Vec::new();
     let mut read_times = Vec::new();
     let mut eval_times = Vec::new();
-    let rss_before = rss_kib();
+    let rss_before = status_kib("VmRSS:");
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     for _ in 0..5 {
         let t = Clock::now();
@@ -189,7 +180,7 @@ pub fn run(root: &Path, per_month: u32) -> Result<()> {
         eval_times.push(t.elapsed().as_secs_f64() * 1000.0);
         read_times.push(t_read);
     }
-    let peak = peak_rss_kib();
+    let peak = status_kib("VmHWM:");
     let median = |v: &mut Vec<f64>| {
         v.sort_by(|a, b| a.total_cmp(b));
         v[v.len() / 2]

@@ -22,7 +22,6 @@ use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::{
     DecisionRole, Environment, Month, NotifyChannel, Priority, PriorityRole, Responsible,
 };
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Priorities A-D as indices 0-3.
@@ -525,10 +524,11 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
                     &mut open,
                 );
             }
-            if rules.b72a.incident_report.is_some() {
+            if let Some(goal) = &rules.b72a.incident_report {
                 if let Some((r, r_refs)) = actual {
                     incident_report(
                         cal,
+                        goal.dage,
                         inc,
                         r,
                         r_refs,
@@ -633,7 +633,7 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
         );
     }
     open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
-    let (fee, fee_events) = fee_of(facts, m);
+    let (fee, fee_events) = crate::bilag6::fee_of(facts, m);
     Some(MonthResult {
         goals,
         open_clocks: open,
@@ -654,20 +654,6 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
             cap_bound: "none",
         },
     })
-}
-
-fn fee_of(facts: &Facts<'_>, m: Month) -> (Option<i64>, Vec<EventRef>) {
-    let mut sum: Option<i64> = None;
-    let mut refs = Vec::new();
-    for f in &facts.facts {
-        if let Event::FeeRecorded(e) = &*f.event {
-            if e.month == m {
-                sum = Some(sum.unwrap_or(0).saturating_add(e.amount_ore));
-                refs.extend(f.refs());
-            }
-        }
-    }
-    (sum, refs)
 }
 
 const MEASURES: [&str; 3] = ["reaction", "escalation", "resolution"];
@@ -1093,6 +1079,7 @@ pub fn incident_report_deadline(cal: &Calendar, r: Instant, dage: u32) -> Instan
 #[allow(clippy::too_many_arguments)]
 fn incident_report(
     cal: &Calendar,
+    dage: u32,
     inc: &Inc<'_>,
     r: Instant,
     r_refs: Vec<EventRef>,
@@ -1104,46 +1091,26 @@ fn incident_report(
     out: &mut Vec<Measurement>,
     open: &mut Vec<OpenClock>,
 ) {
-    let deadline = incident_report_deadline(cal, r, 2);
-    match first(&inc.report_delivered) {
-        Some(f) => {
-            if month_of(a, r, f.at) == m {
-                let mut events = r_refs;
-                events.extend(f.refs());
-                out.push(Measurement {
-                    object: id.to_owned(),
-                    category: None,
-                    start: r,
-                    stop: Some(f.at),
-                    value_ms: None,
-                    limit: Limit::Deadline(deadline),
-                    deadline: Some(deadline),
-                    within: f.at <= deadline,
-                    units_over: 0,
-                    unit: "",
-                    points: Tenths(0),
-                    events,
-                    state: None,
-                });
-            }
-        }
-        None => {
-            if r < m_end {
-                open.push(OpenClock {
-                    goal: ("b72a.incident_report").into(),
-                    object: id.to_owned(),
-                    category: None,
-                    start: r,
-                    deadline: Some(deadline),
-                    elapsed_month_end_ms: (eval.min(m_end).millis() - r.millis()).max(0),
-                    elapsed_eval_ms: (eval.millis() - r.millis()).max(0),
-                    overdue: deadline < eval,
-                    points_if_stopped_now: None,
-                    state: "running",
-                    events: r_refs,
-                });
-            }
-        }
+    let deadline = incident_report_deadline(cal, r, dage);
+    let pol = Policies {
+        attribution: a,
+        ..Policies::default()
+    };
+    let stop = first(&inc.report_delivered).map(|f| (f.at, f.refs()));
+    if let Some(x) = settle(
+        "b72a.incident_report",
+        id,
+        r,
+        deadline,
+        stop,
+        r_refs,
+        pol,
+        m,
+        m_end,
+        eval,
+        open,
+    ) {
+        out.push(x);
     }
 }
 
@@ -1317,52 +1284,21 @@ fn problems(
             if let Some(a) = agreed {
                 events.extend(a.refs());
             }
-            match first(&p.resolved) {
-                Some(done) if month_of(pol.attribution, start, done.at) == m => {
-                    events.extend(done.refs());
-                    resolution[pidx(prio)].push(Measurement {
-                        object: (*id).to_owned(),
-                        category: None,
-                        start,
-                        stop: Some(done.at),
-                        value_ms: None,
-                        limit: Limit::Deadline(deadline),
-                        deadline: Some(deadline),
-                        within: done.at <= deadline,
-                        units_over: 0,
-                        unit: "",
-                        points: Tenths(0),
-                        events,
-                        state: None,
-                    });
-                }
-                Some(done)
-                    if pol.attribution == Attribution::StopMonth
-                        && done.at >= m_end
-                        && start < m_end =>
-                {
-                    open.push(simple_open(
-                        problem_goal(prio),
-                        id,
-                        start,
-                        deadline,
-                        m_end,
-                        eval,
-                        events,
-                    ));
-                }
-                None if start < m_end => {
-                    open.push(simple_open(
-                        problem_goal(prio),
-                        id,
-                        start,
-                        deadline,
-                        m_end,
-                        eval,
-                        events,
-                    ));
-                }
-                _ => {}
+            let stop = first(&p.resolved).map(|f| (f.at, f.refs()));
+            if let Some(x) = settle(
+                problem_goal(prio),
+                id,
+                start,
+                deadline,
+                stop,
+                events,
+                pol,
+                m,
+                m_end,
+                eval,
+                open,
+            ) {
+                resolution[pidx(prio)].push(x);
             }
         }
         // 9.5 RCA for A/B problems.
@@ -1392,42 +1328,26 @@ fn problems(
                 (Some(a), Some(b)) => Some(if (b.at, b.seq) < (a.at, a.seq) { b } else { a }),
                 (a, b) => a.or(b),
             };
-            let mut events = established.1.clone();
-            match stop {
-                Some(done) if month_of(pol.attribution, established.0, done.at) == m => {
-                    events.extend(done.refs());
-                    rca.push(Measurement {
-                        object: (*id).to_owned(),
-                        category: None,
-                        start: established.0,
-                        stop: Some(done.at),
-                        value_ms: None,
-                        limit: Limit::Deadline(deadline),
-                        deadline: Some(deadline),
-                        within: done.at <= deadline,
-                        units_over: 0,
-                        unit: "",
-                        points: Tenths(0),
-                        events,
-                        state: Some(if matches!(&*done.event, Event::RcaPlanDelivered(_)) {
-                            "plan (third-party exception)"
-                        } else {
-                            "rca"
-                        }),
-                    });
-                }
-                None if established.0 < m_end => {
-                    open.push(simple_open(
-                        "b72a.rca",
-                        id,
-                        established.0,
-                        deadline,
-                        m_end,
-                        eval,
-                        events,
-                    ));
-                }
-                _ => {}
+            let state = stop.map(|f| match &*f.event {
+                Event::RcaPlanDelivered(_) => "plan (third-party exception)",
+                _ => "rca",
+            });
+            let stop = stop.map(|f| (f.at, f.refs()));
+            if let Some(mut x) = settle(
+                "b72a.rca",
+                id,
+                established.0,
+                deadline,
+                stop,
+                established.1,
+                pol,
+                m,
+                m_end,
+                eval,
+                open,
+            ) {
+                x.state = state;
+                rca.push(x);
             }
         }
     }
@@ -1502,6 +1422,57 @@ const PROBLEM_GOALS: [(&str, &str, &str); 4] = [
 
 fn problem_goal(p: Priority) -> &'static str {
     PROBLEM_GOALS[pidx(p)].0
+}
+
+/// Settles one item measured against a deadline for month `m` (SPEC §5.7):
+/// returns the measurement when its stop is attributed to `m`; lists the
+/// item as an open clock when it started before the end of `m` and is not
+/// counted in `m` or earlier (still running at the end of `m` under
+/// `stop_month`, not stopped by the evaluation time under `start_month`).
+#[allow(clippy::too_many_arguments)]
+fn settle(
+    goal: &str,
+    object: &str,
+    start: Instant,
+    deadline: Instant,
+    stop: Option<(Instant, Vec<EventRef>)>,
+    mut events: Vec<EventRef>,
+    pol: Policies,
+    m: Month,
+    m_end: Instant,
+    eval: Instant,
+    open: &mut Vec<OpenClock>,
+) -> Option<Measurement> {
+    let running = match &stop {
+        None => start < m_end,
+        Some((t, _)) => pol.attribution == Attribution::StopMonth && *t >= m_end && start < m_end,
+    };
+    if running {
+        let mut c = simple_open("", object, start, deadline, m_end, eval, events);
+        c.goal = goal.to_owned().into();
+        open.push(c);
+        return None;
+    }
+    let (t, refs) = stop?;
+    if month_of(pol.attribution, start, t) != m {
+        return None;
+    }
+    events.extend(refs);
+    Some(Measurement {
+        object: object.to_owned(),
+        category: None,
+        start,
+        stop: Some(t),
+        value_ms: None,
+        limit: Limit::Deadline(deadline),
+        deadline: Some(deadline),
+        within: t <= deadline,
+        units_over: 0,
+        unit: "",
+        points: Tenths(0),
+        events,
+        state: None,
+    })
 }
 
 fn simple_open(
@@ -1679,39 +1650,28 @@ fn service_desk(
         if e.channel == slaledger_ledger::vocab::ContactChannel::Phone {
             continue;
         }
-        match reacted.get(id) {
-            Some(r) if month_of(pol.attribution, e.received_at, r.at) == m => {
-                let mut refs = f.refs();
-                refs.extend(r.refs());
-                sd5.push(item((*id).to_owned(), e.received_at, r.at, limit, refs));
-            }
-            Some(r)
-                if pol.attribution == Attribution::StopMonth
-                    && r.at >= m_end
-                    && e.received_at < m_end =>
-            {
-                open.push(simple_open(
-                    "b72a.sd.reaction",
-                    id,
-                    e.received_at,
-                    e.received_at.saturating_add_millis(limit),
-                    m_end,
-                    eval,
-                    f.refs(),
-                ));
-            }
-            None if e.received_at < m_end => {
-                open.push(simple_open(
-                    "b72a.sd.reaction",
-                    id,
-                    e.received_at,
-                    e.received_at.saturating_add_millis(limit),
-                    m_end,
-                    eval,
-                    f.refs(),
-                ));
-            }
-            _ => {}
+        let due = e.received_at.saturating_add_millis(limit);
+        let stop = reacted.get(id).map(|r| (r.at, r.refs()));
+        if let Some(mut x) = settle(
+            "b72a.sd.reaction",
+            id,
+            e.received_at,
+            due,
+            stop,
+            f.refs(),
+            pol,
+            m,
+            m_end,
+            eval,
+            open,
+        ) {
+            let v = x.stop.map_or(0, |t| t.millis() - e.received_at.millis());
+            x.value_ms = Some(v);
+            x.limit = Limit::Duration {
+                ms: limit,
+                strict: false,
+            };
+            sd5.push(x);
         }
     }
     // 10.2: information requests, listed as findings when late.
@@ -1898,54 +1858,38 @@ fn service_requests(
             (1, Some(resolution), r.delivered),
         ] {
             let Some(target) = target else { continue };
-            let goal: Cow<'static, str> =
-                format!("b72a.sr.{item}.{}", ["reaction", "resolution"][mi]).into();
+            let goal = format!("b72a.sr.{item}.{}", ["reaction", "resolution"][mi]);
             let (_, _, deadline) = measure(target, cal, None, o.at, o.at);
             let deadline = deadline.unwrap_or(o.at);
-            match stop {
-                Some(done) if month_of(pol.attribution, o.at, done.at) == m => {
-                    let (v, within, _) = measure(target, cal, None, o.at, done.at);
-                    let mut events = o.refs();
-                    events.extend(done.refs());
-                    let (value_ms, units, unit) = match target {
-                        Target::Arbejdsdage(_) => (None, v, "Arbejdsdage used"),
-                        _ => (Some(v), 0, ""),
-                    };
-                    lines
-                        .entry((item.to_owned(), mi))
-                        .or_insert_with(|| (target, Vec::new()))
-                        .1
-                        .push(Measurement {
-                            object: (*id).to_owned(),
-                            category: None,
-                            start: o.at,
-                            stop: Some(done.at),
-                            value_ms,
-                            limit: Limit::Deadline(deadline),
-                            deadline: Some(deadline),
-                            within,
-                            units_over: units,
-                            unit,
-                            points: Tenths(0),
-                            events,
-                            state: None,
-                        });
+            let stop = stop.map(|f| (f.at, f.refs()));
+            if let Some(mut x) = settle(
+                &goal,
+                id,
+                o.at,
+                deadline,
+                stop,
+                o.refs(),
+                pol,
+                m,
+                m_end,
+                eval,
+                open,
+            ) {
+                let t = x.stop.unwrap_or(o.at);
+                let (v, within, _) = measure(target, cal, None, o.at, t);
+                x.within = within;
+                match target {
+                    Target::Arbejdsdage(_) => {
+                        x.units_over = v;
+                        x.unit = "Arbejdsdage used";
+                    }
+                    _ => x.value_ms = Some(v),
                 }
-                Some(done)
-                    if pol.attribution == Attribution::StopMonth
-                        && done.at >= m_end
-                        && o.at < m_end =>
-                {
-                    let mut c = simple_open("", id, o.at, deadline, m_end, eval, o.refs());
-                    c.goal = goal;
-                    open.push(c);
-                }
-                None if o.at < m_end => {
-                    let mut c = simple_open("", id, o.at, deadline, m_end, eval, o.refs());
-                    c.goal = goal;
-                    open.push(c);
-                }
-                _ => {}
+                lines
+                    .entry((item.to_owned(), mi))
+                    .or_insert_with(|| (target, Vec::new()))
+                    .1
+                    .push(x);
             }
         }
     }
@@ -2280,52 +2224,21 @@ fn operations(
             if let Some(x) = set {
                 events.extend(x.refs());
             }
-            match installed.get(e.patch_id.as_str()) {
-                Some(done) if month_of(pol.attribution, e.released_at, done.at) == m => {
-                    events.extend(done.refs());
-                    per[i].push(Measurement {
-                        object: e.patch_id.clone(),
-                        category: None,
-                        start: e.released_at,
-                        stop: Some(done.at),
-                        value_ms: None,
-                        limit: Limit::Deadline(deadline),
-                        deadline: Some(deadline),
-                        within: done.at <= deadline,
-                        units_over: 0,
-                        unit: "",
-                        points: Tenths(0),
-                        events,
-                        state: None,
-                    });
-                }
-                Some(done)
-                    if pol.attribution == Attribution::StopMonth
-                        && done.at >= m_end
-                        && e.released_at < m_end =>
-                {
-                    open.push(simple_open(
-                        PATCH_GOALS[i].0,
-                        &e.patch_id,
-                        e.released_at,
-                        deadline,
-                        m_end,
-                        eval,
-                        events,
-                    ));
-                }
-                None if e.released_at < m_end => {
-                    open.push(simple_open(
-                        PATCH_GOALS[i].0,
-                        &e.patch_id,
-                        e.released_at,
-                        deadline,
-                        m_end,
-                        eval,
-                        events,
-                    ));
-                }
-                _ => {}
+            let stop = installed.get(e.patch_id.as_str()).map(|f| (f.at, f.refs()));
+            if let Some(x) = settle(
+                PATCH_GOALS[i].0,
+                &e.patch_id,
+                e.released_at,
+                deadline,
+                stop,
+                events,
+                pol,
+                m,
+                m_end,
+                eval,
+                open,
+            ) {
+                per[i].push(x);
             }
             // The critical-patch contact: within 30 minutes of the type being established.
             if i == 0 {

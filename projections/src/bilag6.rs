@@ -531,7 +531,9 @@ fn month_points(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<(Tenth
     Some((r.total.points, fee_of(facts, m).0))
 }
 
-fn fee_of(facts: &Facts<'_>, m: Month) -> (Option<i64>, Vec<EventRef>) {
+/// F_M: the sum of the current `fee_recorded` events of month `m` and the
+/// events behind it (`None` when no fee is recorded).
+pub(crate) fn fee_of(facts: &Facts<'_>, m: Month) -> (Option<i64>, Vec<EventRef>) {
     let mut sum: Option<i64> = None;
     let mut refs = Vec::new();
     for f in &facts.facts {

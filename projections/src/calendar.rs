@@ -250,26 +250,25 @@ impl Calendar {
 
     /// The n-th Arbejdsdag after `d` (n ≥ 1; `d` itself never counts).
     pub fn nth_arbejdsdag_after(&self, d: NaiveDate, n: u32) -> NaiveDate {
-        let mut day = d;
-        let mut left = n;
-        let mut guard = 0i64;
-        while left > 0 && guard < SEARCH_DAYS * i64::from(n.max(1)) {
-            day = day.succ_opt().unwrap_or(day);
-            guard += 1;
-            if self.is_arbejdsdag(day) {
-                left -= 1;
-            }
-        }
-        day
+        self.nth_arbejdsdag(d, n, NaiveDate::succ_opt)
     }
 
     /// The n-th Arbejdsdag before `d` (n ≥ 1; `d` itself never counts).
     pub fn nth_arbejdsdag_before(&self, d: NaiveDate, n: u32) -> NaiveDate {
+        self.nth_arbejdsdag(d, n, NaiveDate::pred_opt)
+    }
+
+    fn nth_arbejdsdag(
+        &self,
+        d: NaiveDate,
+        n: u32,
+        step: fn(&NaiveDate) -> Option<NaiveDate>,
+    ) -> NaiveDate {
         let mut day = d;
         let mut left = n;
         let mut guard = 0i64;
         while left > 0 && guard < SEARCH_DAYS * i64::from(n.max(1)) {
-            day = day.pred_opt().unwrap_or(day);
+            day = step(&day).unwrap_or(day);
             guard += 1;
             if self.is_arbejdsdag(day) {
                 left -= 1;
