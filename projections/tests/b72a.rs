@@ -959,3 +959,28 @@ fn ops_update_interval_of_one_hour_applies_to_n3_only() {
     assert_eq!(goal(&r, "b72a.notify.N3").counts[2], ("late", 2));
     assert_eq!(goal(&r, "b72a.notify.N4").verdict, Verdict::Met);
 }
+
+#[test]
+fn a_report_delivered_after_the_month_end_is_open_in_the_month_of_the_resolution() {
+    let mut b = Month6::default();
+    b.detect("Z", "2025-03-31 10:00", "A", "production")
+        .reaction("Z", "2025-03-31 10:05")
+        .resolve("Z", "2025-03-31 12:00")
+        .raw(
+            "incident_report_delivered",
+            "supplier",
+            json!({"incident_id": "Z", "at": t("2025-04-02 11:00").to_string(),
+                   "document_hash": "22".repeat(32)}),
+            None,
+        );
+    let mar = b.eval_b72a("2025-03", "2025-04-30 12:00");
+    let c = mar
+        .open_clocks
+        .iter()
+        .find(|c| c.goal == "b72a.incident_report")
+        .unwrap();
+    assert_eq!(c.deadline, Some(t("2025-04-02 12:00")));
+    assert!(goal(&mar, "b72a.incident_report").population.is_empty());
+    let apr = b.eval_b72a("2025-04", "2025-04-30 12:00");
+    assert!(goal(&apr, "b72a.incident_report").population[0].within);
+}
