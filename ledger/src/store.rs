@@ -556,6 +556,47 @@ impl Ledger {
         )
     }
 
+    /// Calls `f` with the seq and record bytes of every record with seq in
+    /// `from..=to`, in ledger order, without copying: each segment is read
+    /// whole (at most the segment limit, 64 MiB by default) and its frames
+    /// are checked (CRC) in place. The fast path for projections that scan
+    /// a stream; [`Ledger::events`] decodes everything.
+    pub fn scan_records(
+        &self,
+        from: u64,
+        to: u64,
+        mut f: impl FnMut(u64, &[u8]),
+    ) -> Result<(), ReadError> {
+        let to = to.min(self.head.seq);
+        if from > to {
+            return Ok(());
+        }
+        self.indexer.wait(to).map_err(ReadError::IndexFailed)?;
+        let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
+        for (first, path) in self.segments.iter().filter(|s| s.0 >= start) {
+            if *first > to {
+                break;
+            }
+            let bytes = segment::read_all(path)?;
+            let mut off = segment::HEADER_LEN;
+            while off < bytes.len() {
+                let (frame, total) =
+                    segment::parse_frame_ref(&bytes[off..]).map_err(|b| ReadError::Damaged {
+                        seq: 0,
+                        reason: format!("{}: frame at offset {off}: {b}", path.display()),
+                    })?;
+                if frame.seq > to {
+                    return Ok(());
+                }
+                if frame.seq >= from {
+                    f(frame.seq, frame.record);
+                }
+                off += total;
+            }
+        }
+        Ok(())
+    }
+
     /// Streams decoded events with seq in `[from, to]`.
     pub fn events(
         &self,
