@@ -284,9 +284,7 @@ fn segments_rotate_and_the_chain_continues_across_them() {
     let mut scanned = Vec::new();
     l.scan_records(7, 60, |seq, rec| scanned.push((seq, rec.to_vec())))
         .unwrap();
-    let expected: Vec<(u64, Vec<u8>)> = (7..=60)
-        .map(|s| (s, l.frame(s).unwrap().record))
-        .collect();
+    let expected: Vec<(u64, Vec<u8>)> = (7..=60).map(|s| (s, l.frame(s).unwrap().record)).collect();
     assert_eq!(scanned, expected);
     drop(l);
     assert!(verify_dir(tmp.path(), None).unwrap().ok());

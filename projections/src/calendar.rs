@@ -515,24 +515,26 @@ pub fn started_units(excess_ms: i64, unit_ms: i64) -> i64 {
 }
 
 /// Started Arbejdsdage late (SPEC §3.5): 0 if `stop ≤ deadline`, else the
-/// smallest k ≥ 1 with `stop ≤ deadline advanced k Arbejdsdage`.
+/// smallest k ≥ 1 with `stop ≤ deadline advanced k Arbejdsdage`. One pass
+/// over the days between the two, so a far evaluation time costs time in
+/// proportion to the span, never more.
 pub fn started_arbejdsdage_late(cal: &Calendar, deadline: &LocalDeadline, stop: Instant) -> i64 {
     if stop <= deadline.instant() {
         return 0;
     }
-    // Jump close to the answer by whole weeks, then step day by day.
-    let mut k: u32 = 1;
-    let days = (stop.millis() - deadline.instant().millis()) / (24 * HOUR_MS);
-    if days > 14 {
-        k = ((days * 5 / 7) as u32).saturating_sub(10).max(1);
-        while k > 1 && stop <= deadline.advanced(cal, k - 1).instant() {
-            k /= 2;
+    let mut k: i64 = 0;
+    let mut date = deadline.date;
+    loop {
+        date = cal.nth_arbejdsdag_after(date, 1);
+        k += 1;
+        let candidate = LocalDeadline {
+            date,
+            time: deadline.time,
+        };
+        if stop <= candidate.instant() || date == NaiveDate::MAX {
+            return k;
         }
     }
-    while stop > deadline.advanced(cal, k).instant() {
-        k += 1;
-    }
-    i64::from(k)
 }
 
 #[cfg(test)]

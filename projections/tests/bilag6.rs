@@ -627,3 +627,14 @@ fn a_contact_after_the_reaction_counts_in_its_own_month_with_zero_reaction_time(
     assert_eq!(g.population[0].value_ms, Some(0));
     assert!(g.population[0].within);
 }
+
+#[test]
+fn a_far_evaluation_time_is_computed_in_one_pass() {
+    // A missing report evaluated centuries later: started Arbejdsdage are
+    // counted in one pass over the days (this used to take minutes).
+    let b = Month6::default();
+    let r = b.eval("2025-06", "2999-01-01 00:00");
+    let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi4").unwrap();
+    assert_eq!(g.figure, Figure::State("missing"));
+    assert!(g.points.0 > 2_000_000);
+}
