@@ -295,6 +295,17 @@ impl<'a> Inc<'a> {
 
     /// The third party a responsibility decision (customer decision or
     /// settlement) names, if any; and whether one names the supplier.
+    /// The decisions that count (customer decisions and settlements).
+    fn responsibility_refs(&self) -> Vec<EventRef> {
+        self.responsibility
+            .iter()
+            .filter(|f| {
+                matches!(&*f.event, Event::ResponsibilityDecided(e) if e.role != DecisionRole::Claim)
+            })
+            .flat_map(|f| f.refs())
+            .collect()
+    }
+
     fn responsibility(&self) -> (Option<String>, bool) {
         let mut third = None;
         let mut supplier = false;
@@ -445,6 +456,8 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
         let mut base_refs = start_fact.refs();
         base_refs.extend(prio_refs);
         let (tp_named, supplier_resp) = inc.responsibility();
+        // SPEC §8.2: the trace names the responsibility decisions too.
+        base_refs.extend(inc.responsibility_refs());
         let resolution = inc.resolution_stop(pol, tp_named.is_some());
         if let Some(t) = &rules.b72a.incident_times {
             // Reaction (7.7.1) and resolution (7.7.2): 24/7.
@@ -803,6 +816,8 @@ fn fractile_line(
         _ => n == 0 || pop_within_at_rank(&pop, &values, k, target),
     };
     let deciding = if n == 0 { 0 } else { values[k - 1] };
+    let mut sorted: Vec<(i64, String)> = pop.iter().map(|m| (value(m), m.object.clone())).collect();
+    sorted.sort();
     let (label_da, label_en) = TIME_LABELS[mi][pi];
     GoalLine {
         goal: (goal_id(MEASURES[mi], P[pi])).into(),
@@ -811,6 +826,7 @@ fn fractile_line(
         source: "Bilag 7.2.A 7.7, Tabel 7",
         figure: Figure::Fractile {
             deciding,
+            sorted,
             unit: match target {
                 Target::Duration(_) | Target::Dage(_) => "ms",
                 Target::Arbejdsdage(_) => "Arbejdsdage used",

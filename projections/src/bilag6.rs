@@ -118,6 +118,8 @@ pub enum Figure {
     Fractile {
         /// The k-th smallest value (0 when there are no measurements).
         deciding: i64,
+        /// Every value, ascending, with its object (SPEC §8.2).
+        sorted: Vec<(i64, String)>,
         /// `ms` or `Arbejdsdage used`.
         unit: &'static str,
     },

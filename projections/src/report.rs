@@ -218,7 +218,7 @@ fn open_clock(c: &OpenClock) -> OpenJ<'_> {
 
 #[derive(Serialize)]
 #[serde(untagged)]
-enum FigureJ {
+enum FigureJ<'a> {
     Percent {
         fraction: String,
         percent: String,
@@ -232,6 +232,7 @@ enum FigureJ {
     Counts(BTreeMap<String, i64>),
     Fractile {
         deciding: i64,
+        sorted: Vec<SortedJ<'a>>,
         unit: &'static str,
     },
     Average {
@@ -242,6 +243,12 @@ enum FigureJ {
     Count {
         count: i64,
     },
+}
+
+#[derive(Serialize)]
+struct SortedJ<'a> {
+    object: &'a str,
+    value: i64,
 }
 
 #[derive(Serialize)]
@@ -256,7 +263,7 @@ struct GoalJ<'a> {
     breaches: Vec<MeasJ<'a>>,
     counts: BTreeMap<&'static str, i64>,
     critical: bool,
-    figure: FigureJ,
+    figure: FigureJ<'a>,
     goal: &'a str,
     label_da: &'a str,
     label_en: &'a str,
@@ -436,8 +443,19 @@ pub fn month_report_json(
                     total_ms: *total_ms,
                 },
                 Figure::Count(c) => FigureJ::Count { count: *c },
-                Figure::Fractile { deciding, unit } => FigureJ::Fractile {
+                Figure::Fractile {
+                    deciding,
+                    sorted,
+                    unit,
+                } => FigureJ::Fractile {
                     deciding: *deciding,
+                    sorted: sorted
+                        .iter()
+                        .map(|(v, o)| SortedJ {
+                            object: o,
+                            value: *v,
+                        })
+                        .collect(),
                     unit,
                 },
             },

@@ -172,10 +172,16 @@ fn example_1_seven_b_resolution_times() {
     let g = goal(&r, "b72a.resolution.B");
     assert_eq!(g.verdict, Verdict::NotMet);
     assert_eq!(g.counts[1], ("rank", 7));
+    let sorted: Vec<(i64, String)> = [95, 140, 180, 210, 250, 300, 365]
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m * MIN, format!("B{i}")))
+        .collect();
     assert_eq!(
         g.figure,
         Figure::Fractile {
             deciding: 365 * MIN,
+            sorted,
             unit: "ms"
         }
     );
