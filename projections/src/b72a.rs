@@ -2214,6 +2214,20 @@ fn operations(
         }
         let mut per: [Vec<Measurement>; 4] = Default::default();
         let mut contacts = Vec::new();
+        let missed_patch_incidents: Vec<Instant> = facts
+            .facts
+            .iter()
+            .filter(|f| match &*f.event {
+                Event::IncidentReported(e) => {
+                    e.cause == slaledger_ledger::vocab::Cause::MissedPatch
+                }
+                Event::IncidentDetected(e) => {
+                    e.cause == Some(slaledger_ledger::vocab::Cause::MissedPatch)
+                }
+                _ => false,
+            })
+            .map(|f| f.at)
+            .collect();
         for f in &facts.facts {
             let Event::PatchReleased(e) = &*f.event else {
                 continue;
@@ -2239,6 +2253,28 @@ fn operations(
             let mut events = f.refs();
             if let Some(x) = set {
                 events.extend(x.refs());
+            }
+            // 19.1.1: a missed critical or important security patch should
+            // have a priority A incident with cause `missed_patch` starting
+            // at the missed deadline; no event links the two, so an incident
+            // of that cause starting within a day of the deadline counts.
+            let installed_at = installed.get(e.patch_id.as_str()).map(|f| f.at);
+            let missed = i <= 1
+                && in_month(deadline)
+                && installed_at.map_or(deadline < eval, |t| t > deadline);
+            if missed
+                && !missed_patch_incidents
+                    .iter()
+                    .any(|t| (t.millis() - deadline.millis()).abs() <= 24 * HOUR_MS)
+            {
+                findings.push(Finding {
+                    kind: "missed_patch_without_incident",
+                    text: format!(
+                        "patch `{}` missed its deadline {deadline}; 19.1.1 requires a priority A incident with cause missed_patch",
+                        e.patch_id
+                    ),
+                    events: f.refs(),
+                });
             }
             let stop = installed.get(e.patch_id.as_str()).map(|f| (f.at, f.refs()));
             if let Some(x) = settle(

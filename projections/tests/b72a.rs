@@ -990,3 +990,33 @@ fn a_report_delivered_after_the_month_end_is_open_in_the_month_of_the_resolution
     let apr = b.eval_b72a("2025-04", "2025-04-30 12:00");
     assert!(goal(&apr, "b72a.incident_report").population[0].within);
 }
+
+#[test]
+fn a_missed_security_patch_needs_a_missed_patch_incident() {
+    let mut b = Month6::default();
+    patch(&mut b, "CRIT", "2025-06-12 09:00", "critical_security");
+    b.raw(
+        "patch_installed",
+        "supplier",
+        json!({"patch_id": "CRIT", "environment": "production", "installed_at": t("2025-06-12 14:30").to_string()}),
+        None,
+    );
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.kind == "missed_patch_without_incident"));
+    b.raw(
+        "incident_detected",
+        "supplier",
+        json!({"incident_id": "PATCH-INC", "detected_at": t("2025-06-12 12:00").to_string(), "how": "19.1.1",
+               "environment": "production", "areas": ["infrastructure"], "proposed_priority": "A",
+               "cause": "missed_patch"}),
+        None,
+    );
+    let r = b.eval_b72a("2025-06", "2025-06-30 12:00");
+    assert!(!r
+        .findings
+        .iter()
+        .any(|f| f.kind == "missed_patch_without_incident"));
+}
