@@ -395,9 +395,28 @@ impl OpeningHours {
             return 0;
         }
         let mut total = 0;
-        let mut d = local_date(a);
+        let first = local_date(a);
+        let mut d = first;
         let last = local_date(b);
         while d <= last {
+            // A weekday wholly inside [a, b): its ranges in full. Copenhagen
+            // changes its offset only on Sundays (SPEC §3.1), so a weekday's
+            // local minutes are real minutes and need no conversion.
+            let interior = d != first && d != last && d.weekday() != Weekday::Sun;
+            if interior {
+                if !self.arbejdsdage_only || cal.is_arbejdsdag(d) {
+                    let mins: u32 = self.days[d.weekday().num_days_from_monday() as usize]
+                        .iter()
+                        .map(|&(f, t)| t - f)
+                        .sum();
+                    total += i64::from(mins) * MINUTE_MS;
+                }
+                match d.succ_opt() {
+                    Some(n) => d = n,
+                    None => break,
+                }
+                continue;
+            }
             for (x, y) in self.ranges_of(cal, d) {
                 let lo = x.max(a);
                 let hi = y.min(b);

@@ -312,3 +312,23 @@ fn spec_3_4_rules_5_to_8() {
     // Rule 8 is not needed by the Bilag 6 goals; it arrives with service
     // windows (issue 4).
 }
+
+#[test]
+fn opening_time_over_long_spans_matches_day_by_day_sums() {
+    // The fast path for weekdays inside the interval agrees with summing
+    // each day's opening time on its own, across DST changes and holidays.
+    let cal = Calendar::default();
+    for hours in [OpeningHours::bilag6_service_desk(), OpeningHours::always()] {
+        let a = at("2024-12-20T13:17:00+01:00");
+        let b = at("2026-04-02T09:05:00+02:00");
+        let fast = hours.opening_time(&cal, a, b);
+        let mut slow = 0;
+        let mut t = a;
+        while t < b {
+            let next = start_of_day(local_date(t).succ_opt().unwrap()).min(b);
+            slow += hours.opening_time(&cal, t, next);
+            t = next;
+        }
+        assert_eq!(fast, slow);
+    }
+}
