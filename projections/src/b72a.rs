@@ -7,8 +7,7 @@
 //! unless a rule set maps verdicts to points (SPEC §10, not built yet).
 
 use crate::bilag6::{
-    Context, Figure, Finding, GoalLine, Limit, Measurement, MonthResult, MonthTotal, OpenClock,
-    Verdict,
+    Context, Figure, Finding, GoalLine, Limit, Measurement, MonthResult, OpenClock, Verdict,
 };
 use crate::calendar::{self, Calendar, OpeningHours, HOUR_MS, MINUTE_MS};
 use crate::facts::{EventRef, Fact, Facts};
@@ -427,6 +426,15 @@ fn month_of(a: Attribution, start: Instant, stop: Instant) -> Month {
 
 /// Computes month `m` of a Bilag 7.2.A stream; `None` if no rule set governs it.
 pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
+    evaluate_inner(facts, ctx, m, true)
+}
+
+fn evaluate_inner(
+    facts: &Facts<'_>,
+    ctx: &Context<'_>,
+    m: Month,
+    with_yearly_cap: bool,
+) -> Option<MonthResult> {
     let rules = (ctx.rules_for)(m)?;
     let pol = ctx.policies;
     let eval = ctx.eval;
@@ -646,26 +654,29 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
         );
     }
     open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
-    let (fee, fee_events) = crate::bilag6::fee_of(facts, m);
+    // The penalty mapping (SPEC §10): points for a goal not met this month.
+    for g in &mut goals {
+        if g.verdict == Verdict::NotMet {
+            if let Some(p) = rules.penalties.get(g.goal.as_ref()) {
+                g.points = *p;
+            }
+        }
+    }
+    let points = Tenths(goals.iter().map(|g| g.points.0).sum());
+    let earlier = |mm: Month| evaluate_inner(facts, ctx, mm, false).map(|r| r.total.points);
+    let total = crate::bilag6::month_total(
+        facts,
+        ctx,
+        rules,
+        m,
+        points,
+        with_yearly_cap.then_some(&earlier as &dyn Fn(Month) -> Option<Tenths>),
+    );
     Some(MonthResult {
         goals,
         open_clocks: open,
         findings,
-        total: MonthTotal {
-            points: Tenths(0),
-            fee,
-            fee_events,
-            uncapped: fee.map(|_| 0),
-            monthly_cap: fee.map(|f| {
-                crate::bilag6::round_half_up(
-                    i128::from(f) * i128::from(rules.fee.monthly_cap_percent),
-                    100,
-                )
-            }),
-            bod: fee.map(|_| 0),
-            yearly: None,
-            cap_bound: "none",
-        },
+        total,
     })
 }
 

@@ -517,20 +517,23 @@ fn evaluate_inner(
     open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
 
     let points = Tenths(goals.iter().map(|g| g.points.0).sum());
-    let total = month_total(facts, ctx, rules, m, points, with_yearly_cap);
+    // The points of earlier months never depend on later ones, so the
+    // yearly cap's recursion ends at January.
+    let earlier = |mm: Month| evaluate_inner(facts, ctx, mm, false).map(|r| r.total.points);
+    let total = month_total(
+        facts,
+        ctx,
+        rules,
+        m,
+        points,
+        with_yearly_cap.then_some(&earlier as &dyn Fn(Month) -> Option<Tenths>),
+    );
     Some(MonthResult {
         goals,
         open_clocks: open,
         findings,
         total,
     })
-}
-
-/// P_M and F_M of a month (for the yearly cap of later months). The points
-/// of a month never depend on later months, so this ends at January.
-fn month_points(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<(Tenths, Option<i64>)> {
-    let r = evaluate_inner(facts, ctx, m, false)?;
-    Some((r.total.points, fee_of(facts, m).0))
 }
 
 /// F_M: the sum of the current `fee_recorded` events of month `m` and the
@@ -565,13 +568,16 @@ fn month_bod(fee: i64, points: Tenths, rules: &RuleSet) -> (i64, i64, i64, bool)
     )
 }
 
-fn month_total(
+/// P_M, F_M and bod_M with the monthly cap and, when `earlier` is given,
+/// the yearly cap (SPEC §5.6). `earlier` computes the points of an earlier
+/// month of the year (each annex evaluates its own months).
+pub(crate) fn month_total(
     facts: &Facts<'_>,
     ctx: &Context<'_>,
     rules: &RuleSet,
     m: Month,
     points: Tenths,
-    with_yearly_cap: bool,
+    earlier: Option<&dyn Fn(Month) -> Option<Tenths>>,
 ) -> MonthTotal {
     let (fee, fee_events) = fee_of(facts, m);
     let Some(fee) = fee else {
@@ -589,7 +595,7 @@ fn month_total(
     let fee = fee.max(0);
     let (uncapped, cap, bod, monthly_bound) = month_bod(fee, points, rules);
     let mut cap_bound = if monthly_bound { "monthly" } else { "none" };
-    let yearly_pct = rules.fee.yearly_cap_percent.filter(|_| with_yearly_cap);
+    let yearly_pct = rules.fee.yearly_cap_percent.filter(|_| earlier.is_some());
     let yearly = yearly_pct.map(|pct| {
         let mut fees_so_far: i64 = 0;
         let mut used: i64 = 0;
@@ -598,7 +604,8 @@ fn month_total(
             month: 1,
         };
         while mm < m {
-            if let Some((p, f)) = month_points(facts, ctx, mm) {
+            let p = earlier.and_then(|f| f(mm));
+            if let Some((p, f)) = p.map(|p| (p, fee_of(facts, mm).0)) {
                 let f = f.unwrap_or(0).max(0);
                 fees_so_far += f;
                 let rules_mm = (ctx.rules_for)(mm).unwrap_or(rules);

@@ -694,6 +694,9 @@ pub struct RuleSet {
     pub batch_complexity: BTreeMap<String, String>,
     /// Third parties (7.7.3).
     pub third_parties: BTreeMap<String, ThirdParty>,
+    /// Penalty mapping (SPEC §10): points for each month a Bilag 7.2.A goal
+    /// is not met, by goal id.
+    pub penalties: BTreeMap<String, Tenths>,
 }
 
 // ------------------------------------------------------------ the file shape
@@ -725,6 +728,8 @@ struct Raw {
     batch_jobs: BTreeMap<String, RawBatchJob>,
     #[serde(default)]
     third_parties: BTreeMap<String, RawThirdParty>,
+    #[serde(default)]
+    penalties: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -1149,6 +1154,25 @@ impl RuleSet {
                 batch_complexity.insert(name.clone(), x.clone());
             }
         }
+        let mut penalties = BTreeMap::new();
+        for (goal, pts) in &raw.penalties {
+            let key = format!("penalties.{goal}");
+            if !goal.starts_with("b72a.") || raw.annex != Annex::Bilag72a {
+                return Err(err(
+                    &key,
+                    "only Bilag 7.2.A goals (b72a.*) take a penalty mapping; Bilag 6 goals have their own point rules",
+                ));
+            }
+            let t = Tenths::parse(pts).ok_or_else(|| {
+                err(
+                    &key,
+                    format!(
+                        "`{pts}` is not a number of points with at most one decimal, e.g. \"5.0\""
+                    ),
+                )
+            })?;
+            penalties.insert(goal.clone(), t);
+        }
         let mut third_parties = BTreeMap::new();
         for (name, t) in &raw.third_parties {
             let hours = match &t.opening_hours {
@@ -1184,6 +1208,7 @@ impl RuleSet {
             batch_jobs,
             batch_complexity,
             third_parties,
+            penalties,
         })
     }
 

@@ -1020,3 +1020,26 @@ fn a_missed_security_patch_needs_a_missed_patch_incident() {
         .iter()
         .any(|f| f.kind == "missed_patch_without_incident"));
 }
+
+#[test]
+fn a_penalty_mapping_turns_missed_7_2_a_goals_into_points_and_bod() {
+    // SPEC §10: 5.0 points for each month the A reaction goal is not met;
+    // bod follows §5.6 (1 % of the fee per point, monthly cap 30 %).
+    let rs = b72a_rules_with(|v| {
+        v["penalties"] = json!({"b72a.reaction.A": "5.0", "b72a.resolution.A": "10.0"});
+    });
+    let mut b = spec_6_1_3();
+    b.fee("2025-03", 10_000_000);
+    let r = b.eval_b72a_with(&rs, rs.policies, "2025-03", "2025-04-30 12:00");
+    assert_eq!(goal(&r, "b72a.reaction.A").points.0, 50);
+    assert_eq!(goal(&r, "b72a.resolution.A").points.0, 100);
+    assert_eq!(r.total.points.0, 150);
+    assert_eq!(r.total.bod, Some(1_500_000));
+    // Without a mapping a verdict carries no points.
+    let rs = b72a_rules_with(|v| {
+        v.as_object_mut().unwrap().remove("penalties");
+    });
+    let r = b.eval_b72a_with(&rs, rs.policies, "2025-03", "2025-04-30 12:00");
+    assert_eq!(r.total.points.0, 0);
+    assert_eq!(r.total.bod, Some(0));
+}

@@ -179,3 +179,10 @@ fn bad_bilag_7_2_a_values_are_rejected_naming_the_key() {
         assert_eq!(e.key, key, "{e}");
     }
 }
+
+#[test]
+fn a_penalty_mapping_only_applies_to_bilag_7_2_a_goals() {
+    let mut v = example_json();
+    v["penalties"] = serde_json::json!({"bilag6.kpi1.cat12": "5.0"});
+    assert_eq!(parse(&v).unwrap_err().key, "penalties.bilag6.kpi1.cat12");
+}
