@@ -202,6 +202,9 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
             println!("{l}");
         }
     }
+    if let Some(total) = md.lines().find(|l| l.starts_with("**Month total:**")) {
+        println!("{total}  (the rule set maps missed goals to points, SPEC §10)");
+    }
     println!("report hash {}", report.hash);
     let last_batch = out.appended.end - out.appended.start;
     let kept_head = ledger.head();
