@@ -424,6 +424,24 @@ fn month_of(a: Attribution, start: Instant, stop: Instant) -> Month {
     }
 }
 
+/// The month a goal family evaluates, shared by all of them.
+struct Window<'a> {
+    rules: &'a RuleSet,
+    facts: &'a Facts<'a>,
+    pol: Policies,
+    m: Month,
+    start: Instant,
+    end: Instant,
+    eval: Instant,
+}
+
+/// What the goal families produce.
+struct Out<'o> {
+    goals: &'o mut Vec<GoalLine>,
+    open: &'o mut Vec<OpenClock>,
+    findings: &'o mut Vec<Finding>,
+}
+
 /// Computes month `m` of a Bilag 7.2.A stream; `None` if no rule set governs it.
 pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
     evaluate_inner(facts, ctx, m, true)
@@ -601,57 +619,29 @@ fn evaluate_inner(
             reports,
         ));
     }
-    if let Some(sd) = &rules.b72a.service_desk {
-        service_desk(
-            sd,
-            rules,
-            facts,
-            pol,
-            m,
-            (m_start, m_end),
-            eval,
-            &mut goals,
-            &mut open,
-            &mut findings,
-        );
-    }
-    if let Some(sr) = &rules.b72a.service_requests {
-        service_requests(
-            sr,
-            &rules.calendar,
-            facts,
-            pol,
-            m,
-            (m_start, m_end),
-            eval,
-            &mut goals,
-            &mut open,
-        );
-    }
-    operations(
+    let w = Window {
         rules,
         facts,
         pol,
         m,
-        (m_start, m_end),
+        start: m_start,
+        end: m_end,
         eval,
-        &mut goals,
-        &mut open,
-        &mut findings,
-    );
+    };
+    let mut out = Out {
+        goals: &mut goals,
+        open: &mut open,
+        findings: &mut findings,
+    };
+    if let Some(sd) = &rules.b72a.service_desk {
+        service_desk(sd, &w, &mut out);
+    }
+    if let Some(sr) = &rules.b72a.service_requests {
+        service_requests(sr, &w, &mut out);
+    }
+    operations(&w, &mut out);
     if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
-        problems(
-            rules,
-            facts,
-            &incs,
-            pol,
-            m,
-            (m_start, m_end),
-            eval,
-            &mut goals,
-            &mut open,
-            &mut findings,
-        );
+        problems(&w, &incs, &mut out);
     }
     open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
     // The penalty mapping (SPEC §10): points for a goal not met this month.
@@ -1238,19 +1228,10 @@ fn problem_priority(p: &Prob<'_>, incs: &BTreeMap<&str, Inc<'_>>, rules: &RuleSe
     best
 }
 
-#[allow(clippy::too_many_arguments)]
-fn problems(
-    rules: &RuleSet,
-    facts: &Facts<'_>,
-    incs: &BTreeMap<&str, Inc<'_>>,
-    pol: Policies,
-    m: Month,
-    (m_start, m_end): (Instant, Instant),
-    eval: Instant,
-    goals: &mut Vec<GoalLine>,
-    open: &mut Vec<OpenClock>,
-    findings: &mut Vec<Finding>,
-) {
+fn problems(w: &Window<'_>, incs: &BTreeMap<&str, Inc<'_>>, out: &mut Out<'_>) {
+    let (rules, facts, pol, m, m_start, m_end, eval) =
+        (w.rules, w.facts, w.pol, w.m, w.start, w.end, w.eval);
+    let (goals, open, findings) = (&mut *out.goals, &mut *out.open, &mut *out.findings);
     let cal = &rules.calendar;
     let probs = problems_of(facts);
     // Findings: A/B incidents without a problem; > 12 selected problems a year.
@@ -1556,19 +1537,10 @@ fn item(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn service_desk(
-    g: &crate::ruleset::ServiceDeskGoal,
-    rules: &RuleSet,
-    facts: &Facts<'_>,
-    pol: Policies,
-    m: Month,
-    (m_start, m_end): (Instant, Instant),
-    eval: Instant,
-    goals: &mut Vec<GoalLine>,
-    open: &mut Vec<OpenClock>,
-    findings: &mut Vec<Finding>,
-) {
+fn service_desk(g: &crate::ruleset::ServiceDeskGoal, w: &Window<'_>, out: &mut Out<'_>) {
+    let (rules, facts, pol, m, m_start, m_end, eval) =
+        (w.rules, w.facts, w.pol, w.m, w.start, w.end, w.eval);
+    let (goals, open, findings) = (&mut *out.goals, &mut *out.open, &mut *out.findings);
     let cal = &rules.calendar;
     let phone = if g.phone_24_7 {
         OpeningHours::always()
@@ -1825,18 +1797,11 @@ fn service_desk(
 
 // ------------------------------------------------------ service requests
 
-#[allow(clippy::too_many_arguments)]
-fn service_requests(
-    g: &crate::ruleset::ServiceRequestGoal,
-    cal: &Calendar,
-    facts: &Facts<'_>,
-    pol: Policies,
-    m: Month,
-    (m_start, m_end): (Instant, Instant),
-    eval: Instant,
-    goals: &mut Vec<GoalLine>,
-    open: &mut Vec<OpenClock>,
-) {
+fn service_requests(g: &crate::ruleset::ServiceRequestGoal, w: &Window<'_>, out: &mut Out<'_>) {
+    let (rules, facts, pol, m, m_start, m_end, eval) =
+        (w.rules, w.facts, w.pol, w.m, w.start, w.end, w.eval);
+    let (goals, open) = (&mut *out.goals, &mut *out.open);
+    let cal = &rules.calendar;
     #[derive(Default)]
     struct Req<'a> {
         ordered: Option<&'a Fact<'a>>,
@@ -2033,18 +1998,10 @@ fn patch_index(t: slaledger_ledger::vocab::PatchType) -> usize {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn operations(
-    rules: &RuleSet,
-    facts: &Facts<'_>,
-    pol: Policies,
-    m: Month,
-    (m_start, m_end): (Instant, Instant),
-    eval: Instant,
-    goals: &mut Vec<GoalLine>,
-    open: &mut Vec<OpenClock>,
-    findings: &mut Vec<Finding>,
-) {
+fn operations(w: &Window<'_>, out: &mut Out<'_>) {
+    let (rules, facts, pol, m, m_start, m_end, eval) =
+        (w.rules, w.facts, w.pol, w.m, w.start, w.end, w.eval);
+    let (goals, open, findings) = (&mut *out.goals, &mut *out.open, &mut *out.findings);
     let cal = &rules.calendar;
     let in_month = |t: Instant| (m_start..m_end).contains(&t);
     // 6.10.1 batch runs, by the month of the scheduled start.
