@@ -243,8 +243,11 @@ impl<'a> Inc<'a> {
         }
         match (proposed, floor) {
             (Some((_, p, refs)), Some(fl)) if pidx(fl) < pidx(p) => {
-                let _ = refs;
-                (fl, self.opened.map(|f| f.refs()).unwrap_or_default())
+                // The floor wins: the opening event names the integrations
+                // and batch jobs; the overruled proposal stays in the trace.
+                let mut r = self.opened.map(|f| f.refs()).unwrap_or_default();
+                r.extend(refs);
+                (fl, r)
             }
             (Some((_, p, refs)), _) => (p, refs),
             (None, Some(fl)) => (fl, self.opened.map(|f| f.refs()).unwrap_or_default()),
@@ -1798,8 +1801,7 @@ fn service_desk(g: &crate::ruleset::ServiceDeskGoal, w: &Window<'_>, out: &mut O
 // ------------------------------------------------------ service requests
 
 fn service_requests(g: &crate::ruleset::ServiceRequestGoal, w: &Window<'_>, out: &mut Out<'_>) {
-    let (rules, facts, pol, m, m_start, m_end, eval) =
-        (w.rules, w.facts, w.pol, w.m, w.start, w.end, w.eval);
+    let (rules, facts, pol, m, m_end, eval) = (w.rules, w.facts, w.pol, w.m, w.end, w.eval);
     let (goals, open) = (&mut *out.goals, &mut *out.open);
     let cal = &rules.calendar;
     #[derive(Default)]
@@ -1885,7 +1887,6 @@ fn service_requests(g: &crate::ruleset::ServiceRequestGoal, w: &Window<'_>, out:
             }
         }
     }
-    let _ = m_start;
     for ((item, mi), (target, pop)) in lines {
         let measure = ["reaction", "resolution"][mi];
         let mut line = all_within_line(
