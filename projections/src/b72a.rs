@@ -420,12 +420,7 @@ struct Item {
     m: Measurement,
 }
 
-fn month_of(a: Attribution, start: Instant, stop: Instant) -> Month {
-    match a {
-        Attribution::StopMonth => calendar::month_of(stop),
-        Attribution::StartMonth => calendar::month_of(start),
-    }
-}
+use crate::bilag6::{all_within_line, attributed_month as month_of};
 
 /// The month a goal family evaluates, shared by all of them.
 struct Window<'a> {
@@ -910,34 +905,6 @@ fn notice_target(n: &NotificationGoal, pol: Policies, i: usize) -> String {
         0 | 1 => format!("≤ {} min", n.initial_minutes),
         2 if pol.ops_update_interval == OpsUpdateInterval::OneHour => "every interval ≤ 1 h".into(),
         _ => format!("every interval ≤ {} h", n.update_hours),
-    }
-}
-
-fn all_within_line(
-    (goal, da, en, source): (&'static str, &'static str, &'static str, &'static str),
-    target: String,
-    mut pop: Vec<Measurement>,
-) -> GoalLine {
-    pop.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
-    let n = pop.len() as i64;
-    let late = pop.iter().filter(|m| !m.within).count() as i64;
-    GoalLine {
-        goal: goal.into(),
-        label_da: (da).into(),
-        label_en: (en).into(),
-        source,
-        figure: Figure::Late(late),
-        target,
-        counts: vec![("n", n), ("within", n - late), ("late", late)],
-        verdict: if late == 0 {
-            Verdict::Met
-        } else {
-            Verdict::NotMet
-        },
-        shortfall: None,
-        critical: false,
-        points: Tenths(0),
-        population: pop,
     }
 }
 

@@ -375,17 +375,42 @@ pub struct Context<'a> {
     pub eval: Instant,
 }
 
-struct Clocked {
-    month_of_stop: Option<Month>,
-    month_of_start: Month,
+/// A goal met iff every measurement of the month is within its limit; its
+/// points are the sum of the measurements' points. Sorts the population by
+/// start, then object.
+pub(crate) fn all_within_line(
+    (goal, da, en, source): (&'static str, &'static str, &'static str, &'static str),
+    target: String,
+    mut pop: Vec<Measurement>,
+) -> GoalLine {
+    pop.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
+    let n = pop.len() as i64;
+    let late = pop.iter().filter(|m| !m.within).count() as i64;
+    GoalLine {
+        goal: goal.into(),
+        label_da: da.into(),
+        label_en: en.into(),
+        source,
+        figure: Figure::Late(late),
+        target,
+        counts: vec![("n", n), ("within", n - late), ("late", late)],
+        verdict: if late == 0 {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        },
+        shortfall: None,
+        critical: false,
+        points: Tenths(pop.iter().map(|m| m.points.0).sum()),
+        population: pop,
+    }
 }
 
-impl Clocked {
-    fn attributed(&self, a: Attribution) -> Option<Month> {
-        match a {
-            Attribution::StopMonth => self.month_of_stop,
-            Attribution::StartMonth => self.month_of_stop.map(|_| self.month_of_start),
-        }
+/// The month a stopped clock counts in (SPEC §5.7 `attribution`).
+pub(crate) fn attributed_month(a: Attribution, start: Instant, stop: Instant) -> Month {
+    match a {
+        Attribution::StopMonth => calendar::month_of(stop),
+        Attribution::StartMonth => calendar::month_of(start),
     }
 }
 
@@ -749,11 +774,7 @@ fn kpi1(
             let Some((stop_at, stop_refs)) = stop else {
                 continue;
             };
-            let clocked = Clocked {
-                month_of_stop: Some(calendar::month_of(stop_at)),
-                month_of_start: calendar::month_of(s),
-            };
-            if clocked.attributed(pol.attribution) != Some(m) {
+            if attributed_month(pol.attribution, s, stop_at) != m {
                 continue;
             }
             let r = value_at(stop_at);
@@ -1009,11 +1030,7 @@ fn kpi2(
         let Some(stop) = stop else {
             continue;
         };
-        let clocked = Clocked {
-            month_of_stop: Some(calendar::month_of(stop.at)),
-            month_of_start: calendar::month_of(s),
-        };
-        if clocked.attributed(pol.attribution) != Some(m) {
+        if attributed_month(pol.attribution, s, stop.at) != m {
             continue;
         }
         let (value, deadline, within, units, points, limit, unit) = judge(stop.at);
@@ -1036,12 +1053,8 @@ fn kpi2(
             state: None,
         });
     }
-    for (i, mut population) in per_cat.into_iter().enumerate() {
+    for (i, population) in per_cat.into_iter().enumerate() {
         let cat = i as u8 + 1;
-        population.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
-        let n = population.len() as i64;
-        let late = population.iter().filter(|x| !x.within).count() as i64;
-        let points = Tenths(population.iter().map(|x| x.points.0).sum());
         let (goal, da, en) = kpi2_goal(cat);
         let target = match cat {
             1 => format!("≤ {} h", k.cat1_hours),
@@ -1049,24 +1062,11 @@ fn kpi2(
             3 => format!("≤ {} Arbejdsdage", k.cat3_arbejdsdage),
             _ => format!("≤ {} Arbejdsdage", k.cat4_arbejdsdage),
         };
-        goals.push(GoalLine {
-            goal: goal.into(),
-            label_da: (da).into(),
-            label_en: (en).into(),
-            source: "Bilag 6 3.4.5",
-            figure: Figure::Late(late),
+        goals.push(all_within_line(
+            (goal, da, en, "Bilag 6 3.4.5"),
             target,
-            counts: vec![("n", n), ("within", n - late), ("late", late)],
-            verdict: if late == 0 {
-                Verdict::Met
-            } else {
-                Verdict::NotMet
-            },
-            shortfall: None,
-            critical: false,
-            points,
             population,
-        });
+        ));
     }
 }
 
@@ -1167,11 +1167,7 @@ fn kpi3(
         let Some(stop) = stop else {
             continue;
         };
-        let clocked = Clocked {
-            month_of_stop: Some(calendar::month_of(stop.at)),
-            month_of_start: calendar::month_of(s),
-        };
-        if clocked.attributed(pol.attribution) != Some(m) {
+        if attributed_month(pol.attribution, s, stop.at) != m {
             continue;
         }
         let units = calendar::started_arbejdsdage_late(cal, &d, stop.at);
@@ -1192,27 +1188,16 @@ fn kpi3(
             state: None,
         });
     }
-    population.sort_by(|a, b| (a.start, &a.object).cmp(&(b.start, &b.object)));
-    let n = population.len() as i64;
-    let late = population.iter().filter(|x| !x.within).count() as i64;
-    goals.push(GoalLine {
-        goal: ("bilag6.kpi3").into(),
-        label_da: ("KPI 3: Løsningstid for Root Cause Analysis").into(),
-        label_en: ("KPI 3: root cause analysis delivery").into(),
-        source: "Bilag 6 3.5.2",
-        figure: Figure::Late(late),
-        target: format!("≤ {} Arbejdsdage", k.arbejdsdage),
-        counts: vec![("n", n), ("within", n - late), ("late", late)],
-        verdict: if late == 0 {
-            Verdict::Met
-        } else {
-            Verdict::NotMet
-        },
-        shortfall: None,
-        critical: false,
-        points: Tenths(population.iter().map(|x| x.points.0).sum()),
+    goals.push(all_within_line(
+        (
+            "bilag6.kpi3",
+            "KPI 3: Løsningstid for Root Cause Analysis",
+            "KPI 3: root cause analysis delivery",
+            "Bilag 6 3.5.2",
+        ),
+        format!("≤ {} Arbejdsdage", k.arbejdsdage),
         population,
-    });
+    ));
 }
 
 // ------------------------------------------------------------------ KPI 4
