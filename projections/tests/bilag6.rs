@@ -41,11 +41,7 @@ fn kpi1_strict_limit_example_2() {
             .categorise("I1", 1, "2025-03-10 09:07")
             .assign("I1", assigned);
         let r = b.eval("2025-03", "2025-04-30 12:00");
-        let g = r
-            .goals
-            .iter()
-            .find(|g| g.goal == "bilag6.kpi1.cat12")
-            .unwrap();
+        let g = goal(&r, "bilag6.kpi1.cat12");
         assert_eq!(g.population.len(), 1);
         assert_eq!(g.population[0].within, within, "{assigned}");
     }
@@ -64,11 +60,7 @@ fn kpi1_clock_policy_example_3() {
         let mut p = rs.policies;
         p.clock = clock;
         let r = b.eval_with(&rs, p, "2025-03", "2025-04-30 12:00");
-        let g = r
-            .goals
-            .iter()
-            .find(|g| g.goal == "bilag6.kpi1.cat34")
-            .unwrap();
+        let g = goal(&r, "bilag6.kpi1.cat34");
         let m = &g.population[0];
         assert_eq!(m.within, within);
         assert_eq!(m.value_ms, Some(minutes * 60_000));
@@ -132,18 +124,14 @@ fn kpi1_month_examples_4_and_5_under_every_rounding_and_grouping() {
         let r = b.eval_with(&rs, p, "2025-06", "2025-07-14 12:00");
         assert_eq!(points(&r, "bilag6.kpi1.cat12"), sep12, "{rounding:?}");
         assert_eq!(points(&r, "bilag6.kpi1.cat34"), sep34, "{rounding:?}");
-        let g = r
-            .goals
-            .iter()
-            .find(|g| g.goal == "bilag6.kpi1.cat34")
-            .unwrap();
+        let g = goal(&r, "bilag6.kpi1.cat34");
         assert_eq!(g.figure, Figure::Percent { num: 11, den: 14 });
         assert_eq!(g.counts[1], ("needed", 13));
         assert_eq!(g.verdict, Verdict::NotMet);
         p.kpi1_grouping = Kpi1Grouping::Combined;
         let r = b.eval_with(&rs, p, "2025-06", "2025-07-14 12:00");
         assert_eq!(points(&r, "bilag6.kpi1"), combined, "{rounding:?} combined");
-        let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi1").unwrap();
+        let g = goal(&r, "bilag6.kpi1");
         assert_eq!(g.counts[1], ("needed", 20));
     }
 }
@@ -187,23 +175,13 @@ fn kpi2_source_deadline_examples_1() {
     b.report("X", "2025-03-11 15:00", Some(1))
         .resolve("X", "2025-03-11 23:00");
     let r = b.eval("2025-03", "2025-04-30 12:00");
-    let m = &r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat1")
-        .unwrap()
-        .population[0];
+    let m = &goal(&r, "bilag6.kpi2.cat1").population[0];
     assert_eq!(m.deadline, Some(t("2025-03-11 23:00")));
     assert!(m.within);
     let mut p = rs.policies;
     p.clock = ClockPolicy::BusinessHours;
     let r = b.eval_with(&rs, p, "2025-03", "2025-04-30 12:00");
-    let m = &r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat1")
-        .unwrap()
-        .population[0];
+    let m = &goal(&r, "bilag6.kpi2.cat1").population[0];
     assert_eq!(m.deadline, Some(t("2025-03-12 15:00")));
     // Wednesday 17:30: s = Thursday 08:00, due Thursday 16:00 under both.
     // Under wall_after_start 16:00:01 is 1 started hour late = 2.0 points.
@@ -227,11 +205,7 @@ fn kpi2_source_deadline_examples_1() {
         let mut p = rs.policies;
         p.clock = clock;
         let r = b.eval_with(&rs, p, "2025-03", "2025-04-30 12:00");
-        let g = r
-            .goals
-            .iter()
-            .find(|g| g.goal == "bilag6.kpi2.cat1")
-            .unwrap();
+        let g = goal(&r, "bilag6.kpi2.cat1");
         assert_eq!(g.population[0].deadline, Some(t("2025-03-13 16:00")));
         assert_eq!(g.population[0].within, within, "{resolved} {clock:?}");
         assert_eq!(g.points.0, pts, "{resolved} {clock:?}");
@@ -253,11 +227,7 @@ fn kpi2_source_month_example_2_gives_9_points() {
     let r = b.eval("2025-03", "2025-04-30 12:00");
     assert_eq!(points(&r, "bilag6.kpi2.cat1"), 40);
     assert_eq!(points(&r, "bilag6.kpi2.cat2"), 50);
-    let cat1 = r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat1")
-        .unwrap();
+    let cat1 = goal(&r, "bilag6.kpi2.cat1");
     let f2 = cat1.population.iter().find(|m| m.object == "F2").unwrap();
     assert_eq!(f2.units_over, 2);
 }
@@ -270,12 +240,7 @@ fn kpi2_category_1_after_friday_hours_example_3() {
         .resolve("Z", "2025-03-15 01:00");
     let r = b.eval("2025-03", "2025-04-30 12:00");
     assert_eq!(points(&r, "bilag6.kpi2.cat1"), 40);
-    let m = &r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat1")
-        .unwrap()
-        .population[0];
+    let m = &goal(&r, "bilag6.kpi2.cat1").population[0];
     assert_eq!(m.deadline, Some(t("2025-03-14 23:10")));
     let mut p = rs.policies;
     p.clock = ClockPolicy::BusinessHours;
@@ -289,12 +254,7 @@ fn kpi2_category_3_over_holidays_example_4() {
     b.report("H", "2025-05-28 17:10", Some(3))
         .resolve("H", "2025-06-11 14:00");
     let r = b.eval("2025-06", "2025-07-14 12:00");
-    let m = &r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat3")
-        .unwrap()
-        .population[0];
+    let m = &goal(&r, "bilag6.kpi2.cat3").population[0];
     assert_eq!(m.start, t("2025-05-30 08:00"));
     assert_eq!(m.deadline, Some(t("2025-06-10 08:00")));
     assert_eq!(m.units_over, 2);
@@ -306,12 +266,7 @@ fn kpi2_category_3_over_holidays_example_4() {
     let rs =
         rules_with(|v| v["calendar"]["add_closed"] = serde_json::json!(["friday_after_ascension"]));
     let r = b.eval_with(&rs, rs.policies, "2025-06", "2025-07-14 12:00");
-    let m = &r
-        .goals
-        .iter()
-        .find(|g| g.goal == "bilag6.kpi2.cat3")
-        .unwrap()
-        .population[0];
+    let m = &goal(&r, "bilag6.kpi2.cat3").population[0];
     assert_eq!(m.start, t("2025-06-02 08:00"));
     assert_eq!(m.deadline, Some(t("2025-06-11 08:00")));
     assert_eq!(points(&r, "bilag6.kpi2.cat3"), 10);
@@ -372,7 +327,7 @@ fn kpi3_two_days_late_over_easter() {
             .rca_deliver("RCA-1", delivered);
         let r = b.eval("2025-04", "2025-05-30 12:00");
         assert_eq!(points(&r, "bilag6.kpi3"), pts, "{delivered}");
-        let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi3").unwrap();
+        let g = goal(&r, "bilag6.kpi3");
         assert_eq!(g.population[0].deadline, Some(t("2025-04-28 11:00")));
     }
 }
@@ -384,7 +339,7 @@ fn kpi3_requests_for_category_3_are_findings_not_measurements() {
         .rca_request("RCA-2", "Q", "2025-04-09 11:00")
         .rca_deliver("RCA-2", "2025-05-20 11:00");
     let r = b.eval("2025-05", "2025-05-30 12:00");
-    let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi3").unwrap();
+    let g = goal(&r, "bilag6.kpi3");
     assert!(g.population.is_empty());
     assert!(r
         .findings
@@ -432,14 +387,7 @@ fn kpi4_missing_then_late_example_3() {
     // As of 25 June 12:00 the submission has not happened: missing, 9.0.
     let r = b.eval("2025-05", "2025-06-25 12:00");
     assert_eq!(points(&r, "bilag6.kpi4"), 90);
-    assert_eq!(
-        r.goals
-            .iter()
-            .find(|g| g.goal == "bilag6.kpi4")
-            .unwrap()
-            .figure,
-        Figure::State("missing")
-    );
+    assert_eq!(goal(&r, "bilag6.kpi4").figure, Figure::State("missing"));
     // After the submission: late by 7 started Arbejdsdage.
     let r = b.eval("2025-05", "2025-06-30 12:00");
     assert_eq!(points(&r, "bilag6.kpi4"), 70);
@@ -464,7 +412,7 @@ fn kpi4_a_rejected_report_does_not_stop_the_clock_by_default() {
 fn kpi4_not_yet_due_is_pending_and_listed_open() {
     let b = Month6::default();
     let r = b.eval("2025-06", "2025-07-14 12:00");
-    let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi4").unwrap();
+    let g = goal(&r, "bilag6.kpi4");
     assert_eq!(g.verdict, Verdict::Pending);
     assert!(r
         .open_clocks
@@ -634,7 +582,7 @@ fn a_far_evaluation_time_is_computed_in_one_pass() {
     // counted in one pass over the days (this used to take minutes).
     let b = Month6::default();
     let r = b.eval("2025-06", "2999-01-01 00:00");
-    let g = r.goals.iter().find(|g| g.goal == "bilag6.kpi4").unwrap();
+    let g = goal(&r, "bilag6.kpi4");
     assert_eq!(g.figure, Figure::State("missing"));
     assert!(g.points.0 > 2_000_000);
 }

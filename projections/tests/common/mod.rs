@@ -10,7 +10,7 @@ use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::Month;
 use slaledger_projections::bilag6::{evaluate, Context, MonthResult};
 use slaledger_projections::calendar::to_instant;
-use slaledger_projections::facts::current;
+use slaledger_projections::facts::{current, Facts};
 use slaledger_projections::ruleset::{Policies, RuleSet};
 
 pub const STREAM: &str = "bilag6-example";
@@ -304,16 +304,13 @@ impl Month6 {
         m: &str,
         eval: &str,
     ) -> MonthResult {
-        let eval = t(eval);
-        let events = self.events();
-        let facts = current(&events, eval);
-        let rf = |_m: Month| Some(rules);
-        let ctx = Context {
-            rules_for: &rf,
+        self.eval_by(
+            slaledger_projections::b72a::evaluate,
+            rules,
             policies,
+            m,
             eval,
-        };
-        slaledger_projections::b72a::evaluate(&facts, &ctx, month(m)).unwrap()
+        )
     }
 
     pub fn eval_b72a(&self, m: &str, eval: &str) -> MonthResult {
@@ -374,6 +371,18 @@ impl Month6 {
         m: &str,
         eval: &str,
     ) -> MonthResult {
+        self.eval_by(evaluate, rules, policies, m, eval)
+    }
+
+    /// Evaluates month `m` at `eval` with an annex's evaluator.
+    fn eval_by(
+        &self,
+        evaluator: fn(&Facts<'_>, &Context<'_>, Month) -> Option<MonthResult>,
+        rules: &RuleSet,
+        policies: Policies,
+        m: &str,
+        eval: &str,
+    ) -> MonthResult {
         let eval = t(eval);
         let events = self.events();
         let facts = current(&events, eval);
@@ -383,7 +392,7 @@ impl Month6 {
             policies,
             eval,
         };
-        evaluate(&facts, &ctx, month(m)).unwrap()
+        evaluator(&facts, &ctx, month(m)).unwrap()
     }
 
     pub fn eval(&self, m: &str, eval: &str) -> MonthResult {
