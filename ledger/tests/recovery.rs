@@ -124,7 +124,20 @@ fn a_deleted_or_damaged_index_is_rebuilt_with_identical_query_results() {
     drop(l);
     // Damage: the index claims a position that is wrong.
     {
-        let db = sled::open(tmp.path().join("index")).unwrap();
+        // sled releases its file lock from a background thread after the
+        // ledger's handle is dropped (see `Index::open`): wait for it.
+        let mut tries = 0;
+        let db = loop {
+            match sled::open(tmp.path().join("index")) {
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && tries < 500 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                other => break other.unwrap(),
+            }
+        };
         let pos = db.open_tree("pos").unwrap();
         pos.insert(5u64.to_be_bytes(), &[0u8; 16][..]).unwrap();
         // A stale extra key and a changed posting list are caught too.
