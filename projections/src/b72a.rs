@@ -35,32 +35,37 @@ fn pidx(p: Priority) -> usize {
 
 const P: [Priority; 4] = [Priority::A, Priority::B, Priority::C, Priority::D];
 
+/// One incident's facts, grouped by kind (shared with `availability`).
 #[derive(Default)]
-struct Inc<'a> {
-    opened: Option<&'a Fact<'a>>,
-    reports: Vec<&'a Fact<'a>>,
-    detections: Vec<&'a Fact<'a>>,
-    should_have: Vec<&'a Fact<'a>>,
-    priorities: Vec<&'a Fact<'a>>,
-    downgrades: Vec<&'a Fact<'a>>,
-    reactions: Vec<&'a Fact<'a>>,
-    escalations: Vec<&'a Fact<'a>>,
-    notified: Vec<&'a Fact<'a>>,
-    published: Vec<&'a Fact<'a>>,
-    workarounds: Vec<&'a Fact<'a>>,
-    approvals: Vec<&'a Fact<'a>>,
-    impossibility: Vec<&'a Fact<'a>>,
-    resolutions: Vec<&'a Fact<'a>>,
-    reopenings: Vec<&'a Fact<'a>>,
-    responsibility: Vec<&'a Fact<'a>>,
-    report_delivered: Vec<&'a Fact<'a>>,
+pub(crate) struct Inc<'a> {
+    pub(crate) opened: Option<&'a Fact<'a>>,
+    pub(crate) reports: Vec<&'a Fact<'a>>,
+    pub(crate) detections: Vec<&'a Fact<'a>>,
+    pub(crate) should_have: Vec<&'a Fact<'a>>,
+    pub(crate) priorities: Vec<&'a Fact<'a>>,
+    pub(crate) downgrades: Vec<&'a Fact<'a>>,
+    pub(crate) reactions: Vec<&'a Fact<'a>>,
+    pub(crate) escalations: Vec<&'a Fact<'a>>,
+    pub(crate) notified: Vec<&'a Fact<'a>>,
+    pub(crate) published: Vec<&'a Fact<'a>>,
+    pub(crate) workarounds: Vec<&'a Fact<'a>>,
+    pub(crate) approvals: Vec<&'a Fact<'a>>,
+    pub(crate) impossibility: Vec<&'a Fact<'a>>,
+    pub(crate) resolutions: Vec<&'a Fact<'a>>,
+    pub(crate) reopenings: Vec<&'a Fact<'a>>,
+    pub(crate) responsibility: Vec<&'a Fact<'a>>,
+    pub(crate) report_delivered: Vec<&'a Fact<'a>>,
+    pub(crate) delays: Vec<&'a Fact<'a>>,
+    /// The start moved to a non-redundant state (`non_redundant_start =
+    /// incident`, SPEC §6.6.7).
+    pub(crate) moved_start: Option<(Instant, &'a Fact<'a>)>,
 }
 
 fn first<'a>(v: &[&'a Fact<'a>]) -> Option<&'a Fact<'a>> {
     v.iter().min_by_key(|f| (f.at, f.seq)).copied()
 }
 
-fn collect<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Inc<'a>> {
+pub(crate) fn collect<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Inc<'a>> {
     let mut m: BTreeMap<&'a str, Inc<'a>> = BTreeMap::new();
     for f in &facts.facts {
         let (id, slot): (
@@ -82,6 +87,7 @@ fn collect<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Inc<'a>> {
             Event::IncidentResolved(e) => (&e.incident_id, |i| &mut i.resolutions),
             Event::IncidentReopened(e) => (&e.incident_id, |i| &mut i.reopenings),
             Event::IncidentReportDelivered(e) => (&e.incident_id, |i| &mut i.report_delivered),
+            Event::SupplierDelayEstablished(e) => (&e.incident_id, |i| &mut i.delays),
             Event::ResponsibilityDecided(e) => match &e.incident_id {
                 Some(id) => (id, |i| &mut i.responsibility),
                 None => continue,
@@ -105,8 +111,8 @@ fn collect<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Inc<'a>> {
 impl<'a> Inc<'a> {
     /// Incident start (SPEC §6.1.2): the earliest of the first report, the
     /// detection and every should-have-detected instant; with the fact.
-    fn start(&self) -> Option<(Instant, &'a Fact<'a>)> {
-        let mut best: Option<(Instant, &'a Fact<'a>)> = None;
+    pub(crate) fn start(&self) -> Option<(Instant, &'a Fact<'a>)> {
+        let mut best: Option<(Instant, &'a Fact<'a>)> = self.moved_start;
         for f in self.reports.iter().chain(&self.detections) {
             if best.is_none_or(|b| f.at < b.0) {
                 best = Some((f.at, f));
@@ -122,7 +128,7 @@ impl<'a> Inc<'a> {
         best
     }
 
-    fn environment(&self) -> Environment {
+    pub(crate) fn environment(&self) -> Environment {
         match self.opened.map(|f| &*f.event) {
             Some(Event::IncidentReported(e)) => e.environment,
             Some(Event::IncidentDetected(e)) => e.environment.unwrap_or(Environment::Production),
@@ -173,7 +179,7 @@ impl<'a> Inc<'a> {
     }
 
     /// Effective priority (SPEC §6.1.3) and the facts that fixed it.
-    fn priority(
+    pub(crate) fn priority(
         &self,
         rules: &RuleSet,
         findings: &mut Vec<Finding>,
@@ -286,7 +292,7 @@ impl<'a> Inc<'a> {
 
     /// The actual resolution: the first resolution after the last reopening
     /// (as for Bilag 6, see `bilag6`).
-    fn resolved(&self) -> Option<&'a Fact<'a>> {
+    pub(crate) fn resolved(&self) -> Option<&'a Fact<'a>> {
         let last_reopen = self.reopenings.iter().map(|f| (f.at, f.seq)).max();
         self.resolutions
             .iter()
@@ -308,7 +314,7 @@ impl<'a> Inc<'a> {
             .collect()
     }
 
-    fn responsibility(&self) -> (Option<String>, bool) {
+    pub(crate) fn responsibility(&self) -> (Option<String>, bool) {
         let mut third = None;
         let mut supplier = false;
         for f in &self.responsibility {
@@ -324,6 +330,43 @@ impl<'a> Inc<'a> {
             }
         }
         (third, supplier)
+    }
+
+    /// The escalation deadline of 7.7.3 (the instant the escalation target
+    /// was reached, in the third party's opening hours) and the escalation
+    /// instant, for an incident escalated to or decided against a third party.
+    pub(crate) fn escalation_deadline(
+        &self,
+        rules: &RuleSet,
+    ) -> Option<(Instant, Option<Instant>)> {
+        let times = rules.b72a.incident_times.as_ref()?;
+        let (start, _) = self.start()?;
+        let (tp_named, _) = self.responsibility();
+        let esc = first(&self.escalations);
+        let tp_id = esc
+            .and_then(|f| match &*f.event {
+                Event::EscalatedToThirdParty(e) => Some(e.third_party.clone()),
+                _ => None,
+            })
+            .or(tp_named)?;
+        let default_tp = OpeningHours::weekdays_8_16();
+        let hours = rules
+            .third_parties
+            .get(&tp_id)
+            .map(|t| &t.opening_hours)
+            .unwrap_or(&default_tp);
+        let cal = &rules.calendar;
+        let from = hours.next_opening(cal, start).unwrap_or(start);
+        let mut scratch = Vec::new();
+        let (eff, _) = self.priority(rules, &mut scratch, "");
+        let goal_p = if self.environment() != Environment::Production && pidx(eff) <= 1 {
+            Priority::C
+        } else {
+            eff
+        };
+        let target = times.targets[pidx(goal_p)][1];
+        let (_, _, deadline) = measure(target, cal, Some((hours, from)), start, start);
+        Some((deadline?, esc.map(|f| f.at)))
     }
 
     /// The resolution stop (SPEC §6.2.1) with the facts behind it.
@@ -456,7 +499,11 @@ fn evaluate_inner(
     let eval = ctx.eval;
     let (m_start, m_end) = calendar::month_bounds(m);
     let cal = &rules.calendar;
-    let incs = collect(facts);
+    let mut incs = collect(facts);
+    if pol.non_redundant_start() == crate::ruleset::NonRedundantStart::Incident {
+        crate::availability::move_incident_starts(&mut incs, facts, rules);
+    }
+    let incs = incs;
     let mut findings = Vec::new();
     let mut open = Vec::new();
     let mut times: [Vec<Item>; 3] = Default::default();
@@ -640,6 +687,23 @@ fn evaluate_inner(
     operations(&w, &mut out);
     if rules.b72a.problems.is_some() || rules.b72a.rca.is_some() {
         problems(&w, &incs, &mut out);
+    }
+    if let Some(goal) = &rules.b72a.availability {
+        let windows = crate::windows::collect(facts, cal, pol.window_clock());
+        out.findings
+            .extend(crate::windows::findings(&windows, m_start, m_end, eval));
+        let ds = crate::availability::disruptions(&incs, facts, rules, &pol, eval, out.findings);
+        let x = crate::availability::Inputs {
+            goal,
+            ds: &ds,
+            windows: &windows,
+            pol: &pol,
+            m,
+            eval,
+            probes: rules.b72a.response_times.as_ref().map(|g| (g, facts)),
+        };
+        let lines = crate::availability::lines(&x, out.findings);
+        out.goals.extend(lines);
     }
     open.sort_by(|a, b| (a.start, &a.object, &a.goal).cmp(&(b.start, &b.object, &b.goal)));
     // The penalty mapping (SPEC §10): points for a goal not met this month.

@@ -29,6 +29,9 @@ pub enum Verdict {
     NotMet,
     /// Cannot yet be decided.
     Pending,
+    /// A reported value without a target (e.g. 13.4 user-experienced
+    /// availability, KTS without a price-annex target).
+    NoTarget,
 }
 
 impl Verdict {
@@ -38,6 +41,7 @@ impl Verdict {
             Verdict::Met => "met",
             Verdict::NotMet => "not met",
             Verdict::Pending => "pending",
+            Verdict::NoTarget => "no target",
         }
     }
 }
@@ -114,6 +118,10 @@ pub enum Figure {
     },
     /// A count of events (SD2 busy signals).
     Count(i64),
+    /// An availability figure (SPEC §6.6.2) with every interval behind it.
+    Availability(Box<crate::availability::Availability>),
+    /// A two-decimal value in hundredths of a percent (KTS, SPEC §6.7.1).
+    Hundredths(i64),
     /// The deciding value of a fractile goal (SPEC §6.2.3), in `unit`.
     Fractile {
         /// The k-th smallest value (0 when there are no measurements).

@@ -16,12 +16,16 @@
 //! that the storage layer can feed without the projection knowing about sled.
 #![deny(missing_docs)]
 
+pub mod availability;
 pub mod b72a;
 pub mod bilag6;
 pub mod calendar;
 pub mod facts;
+pub mod intervals;
+pub mod probes;
 pub mod report;
 pub mod ruleset;
+pub mod windows;
 
 use slaledger_ledger::event::StoredEvent;
 

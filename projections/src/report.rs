@@ -243,6 +243,43 @@ enum FigureJ<'a> {
     Count {
         count: i64,
     },
+    Availability {
+        agreed_minutes: i64,
+        available_minutes: i64,
+        contributions: Vec<SpanJ<'a>>,
+        downtime_minutes: i64,
+        downtime_ms: i64,
+        excluded: Vec<SpanJ<'a>>,
+        fraction: String,
+        package_minutes: i64,
+        percent: String,
+        windows: Vec<SpanJ<'a>>,
+    },
+    Value {
+        value: String,
+    },
+}
+
+/// An interval of an availability figure; keys in byte order.
+#[derive(Serialize)]
+struct SpanJ<'a> {
+    counted_ms: i64,
+    events: Vec<RefJ<'a>>,
+    from: String,
+    kind: &'static str,
+    object: &'a str,
+    to: String,
+}
+
+fn span_j(c: &crate::availability::Contribution) -> SpanJ<'_> {
+    SpanJ {
+        counted_ms: c.counted_ms,
+        events: refs(&c.events),
+        from: Instant::from_millis(c.span.from).to_string(),
+        kind: c.kind,
+        object: &c.object,
+        to: Instant::from_millis(c.span.to).to_string(),
+    }
 }
 
 #[derive(Serialize)]
@@ -443,6 +480,22 @@ pub fn month_report_json(
                     total_ms: *total_ms,
                 },
                 Figure::Count(c) => FigureJ::Count { count: *c },
+                Figure::Availability(a) => FigureJ::Availability {
+                    agreed_minutes: a.agreed_min,
+                    available_minutes: a.available_min(),
+                    contributions: a.contributions.iter().map(span_j).collect(),
+                    downtime_minutes: a.downtime_min,
+                    downtime_ms: a.downtime_ms,
+                    excluded: a.excluded.iter().map(span_j).collect(),
+                    fraction: format!("{}/{}", a.available_min(), a.agreed_min),
+                    package_minutes: a.package_min,
+                    percent: crate::ruleset::Hundredths(crate::availability::hundredths(a))
+                        .display(),
+                    windows: a.windows.iter().map(span_j).collect(),
+                },
+                Figure::Hundredths(v) => FigureJ::Value {
+                    value: crate::ruleset::Hundredths(*v).display(),
+                },
                 Figure::Fractile {
                     deciding,
                     sorted,
@@ -678,6 +731,8 @@ pub fn to_markdown(r: &Report) -> String {
             format!("average {} s", s(a))
         } else if let Some(c) = f.get("count") {
             format!("{c}")
+        } else if let Some(v) = f.get("value") {
+            format!("{} %", s(v))
         } else if g["counts"]["n"] == 0 && f.get("deciding").is_some() {
             "no measurements".to_owned()
         } else if let Some(d) = f.get("deciding") {
@@ -697,7 +752,16 @@ pub fn to_markdown(r: &Report) -> String {
             }
         };
         let counts = [
-            "n", "needed", "rank", "within", "over", "late", "missing", "events",
+            "n",
+            "needed",
+            "rank",
+            "within",
+            "over",
+            "late",
+            "missing",
+            "events",
+            "agreed_minutes",
+            "downtime_minutes",
         ]
         .iter()
         .filter_map(|k| g["counts"].get(*k).map(|n| format!("{k} {n}")))

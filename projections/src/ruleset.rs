@@ -110,6 +110,47 @@ policy_enum!(
     OpsUpdateInterval { /** Two hours (the service goal). */ TwoHours = "2h", /** One hour (7.9). */ OneHour = "1h" } default TwoHours
 );
 
+policy_enum!(
+    /// `nonconforming_window` (SPEC §6.6.3).
+    NonconformingWindow { /** Still an agreed window; reported as a finding. */ Finding = "finding", /** Not an agreed window: its maintenance is downtime. */ NotAgreed = "not_agreed" } default Finding
+);
+policy_enum!(
+    /// `window_removal` (SPEC §6.6.3).
+    WindowRemoval { /** The whole announced window. */ Planned = "planned", /** Only the announced window's used part. */ Used = "used" } default Planned
+);
+policy_enum!(
+    /// `window_clock` (SPEC §6.6.3).
+    WindowClock { /** Copenhagen wall-clock time. */ Local = "local", /** UTC+1 all year. */ FixedCet = "fixed_cet" } default Local
+);
+policy_enum!(
+    /// `response_time_exclusion` (SPEC §6.6.4).
+    ResponseTimeExclusion { /** Every `cause = response_time` incident. */ Flagged = "flagged", /** Only probe-triggered ones. */ ProbeTriggeredOnly = "probe_triggered_only" } default Flagged
+);
+policy_enum!(
+    /// `supplier_delay` (SPEC §6.6.6).
+    SupplierDelay { /** Recorded delay facts only. */ RecordedOnly = "recorded_only", /** Also late escalations to another supplier. */ EscalationAndRecorded = "escalation_and_recorded" } default RecordedOnly
+);
+policy_enum!(
+    /// `non_redundant_start` (SPEC §6.6.7).
+    NonRedundantStart { /** Only the infrastructure disruption moves. */ Disruption = "disruption", /** The incident start moves. */ Incident = "incident" } default Disruption
+);
+policy_enum!(
+    /// `failed_sample` (SPEC §6.8.1).
+    FailedSample { /** Over both limits. */ OverMax = "over_max", /** Not a sample. */ Missing = "missing" } default OverMax
+);
+policy_enum!(
+    /// `payload_allowance` (SPEC §6.8.3).
+    PayloadAllowance { /** +2 s per MB over 5 MB, exact. */ Proportional = "proportional", /** +2 s per started MB over 5 MB. */ StartedMb = "started_mb" } default Proportional
+);
+policy_enum!(
+    /// `probe_exclusion_scope` (SPEC §6.8.5).
+    ProbeExclusionScope { /** Counted A/B downtime, windows, overruns. */ CountedDowntime = "counted_downtime", /** Also excluded incident time. */ AllAbIncidents = "all_ab_incidents" } default CountedDowntime
+);
+policy_enum!(
+    /// `package_deduction` (SPEC §6.8.5).
+    PackageDeduction { /** 5 minutes per distinct instant, added after the union. */ Count = "count", /** The period [instant, instant + 5 min), unioned. */ Period = "period" } default Count
+);
+
 /// `small_sample_max_late` (SPEC §6.2.3): `off`, or `(N, K)` written `"N,K"`:
 /// with fewer than N measurements the goal is met iff at most K exceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -294,6 +335,76 @@ impl Policies {
             .unwrap_or("")
     }
 
+    fn pending_as<T: for<'de> Deserialize<'de> + Default>(&self, name: &str) -> T {
+        serde_json::from_value(serde_json::Value::String(
+            self.pending_value(name).to_owned(),
+        ))
+        .unwrap_or_default()
+    }
+
+    /// `infra_production_target` (SPEC §6.6.1): 99.50 (Tabel 14) or 99.90 (13.2.1's text).
+    pub fn infra_production_target(&self) -> Hundredths {
+        match self.pending_value("infra_production_target") {
+            "99.9" => Hundredths(9990),
+            _ => Hundredths(9950),
+        }
+    }
+
+    /// `nonconforming_window`.
+    pub fn nonconforming_window(&self) -> NonconformingWindow {
+        self.pending_as("nonconforming_window")
+    }
+
+    /// `window_removal`.
+    pub fn window_removal(&self) -> WindowRemoval {
+        self.pending_as("window_removal")
+    }
+
+    /// `window_clock`.
+    pub fn window_clock(&self) -> WindowClock {
+        self.pending_as("window_clock")
+    }
+
+    /// `response_time_exclusion`.
+    pub fn response_time_exclusion(&self) -> ResponseTimeExclusion {
+        self.pending_as("response_time_exclusion")
+    }
+
+    /// `supplier_delay`.
+    pub fn supplier_delay(&self) -> SupplierDelay {
+        self.pending_as("supplier_delay")
+    }
+
+    /// `non_redundant_start`.
+    pub fn non_redundant_start(&self) -> NonRedundantStart {
+        self.pending_as("non_redundant_start")
+    }
+
+    /// `failed_sample`.
+    pub fn failed_sample(&self) -> FailedSample {
+        self.pending_as("failed_sample")
+    }
+
+    /// `payload_allowance`.
+    pub fn payload_allowance(&self) -> PayloadAllowance {
+        self.pending_as("payload_allowance")
+    }
+
+    /// `probe_exclusion_scope`.
+    pub fn probe_exclusion_scope(&self) -> ProbeExclusionScope {
+        self.pending_as("probe_exclusion_scope")
+    }
+
+    /// `package_deduction`.
+    pub fn package_deduction(&self) -> PackageDeduction {
+        self.pending_as("package_deduction")
+    }
+
+    /// `patch_incident_downtime = yes` (SPEC §6.10.3).
+    pub fn patch_incident_downtime(&self) -> bool {
+        self.pending_value("patch_incident_downtime") == "yes"
+    }
+
     /// (name, value) of every Bilag 6 policy, in the order of SPEC §5.8.
     pub fn values(&self) -> Vec<(&'static str, String)> {
         self.values_for(Annex::Bilag6)
@@ -379,6 +490,36 @@ impl Tenths {
     pub fn display(self) -> String {
         let sign = if self.0 < 0 { "-" } else { "" };
         format!("{sign}{}.{}", self.0.abs() / 10, self.0.abs() % 10)
+    }
+}
+
+/// A percentage with two decimals, in hundredths of a percent (`99.50` is
+/// 9950), written in a rule set as a decimal string so no float carries a
+/// target (SPEC §3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hundredths(pub i64);
+
+impl Hundredths {
+    /// Parses `"99.5"`, `"99.50"` or `"95"` (0 to 100, at most two decimals).
+    pub fn parse(s: &str) -> Option<Hundredths> {
+        let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+        if whole.is_empty()
+            || frac.len() > 2
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || whole.len() > 3
+        {
+            return None;
+        }
+        let f: i64 = format!("{frac:0<2}").parse().ok()?;
+        let v = whole.parse::<i64>().ok()? * 100 + f;
+        (v <= 10_000).then_some(Hundredths(v))
+    }
+
+    /// `"99.50"` (`"-0.25"` for a negative KTS).
+    pub fn display(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        format!("{sign}{}.{:02}", self.0.abs() / 100, self.0.abs() % 100)
     }
 }
 
@@ -627,6 +768,64 @@ pub struct PatchGoal {
     pub critical_contact_minutes: u32,
 }
 
+/// 13.1-13.4: availability targets per environment and area (SPEC §6.6.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AvailabilityGoal {
+    /// Targets by environment (production, pre-production, external test)
+    /// and area (application, infrastructure). Production infrastructure is
+    /// `None`: policy `infra_production_target` sets it.
+    pub targets: [[Option<Hundredths>; 2]; 3],
+    /// KTS target (13.3 leaves it to the price annex): a verdict only when set.
+    pub kts_target: Option<Hundredths>,
+}
+
+/// A measuring point (Målepunkt) of the response-time probes (SPEC §6.8.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasuringPoint {
+    /// `ui` or `service`.
+    pub kind: slaledger_ledger::vocab::ProbeKind,
+    /// Transaction category 1-3.
+    pub category: u8,
+    /// First month the point is configured (inclusive).
+    pub from: Option<Month>,
+    /// First month it no longer is (exclusive).
+    pub until: Option<Month>,
+}
+
+impl MeasuringPoint {
+    /// The point is configured in month `m`.
+    pub fn active_in(&self, m: Month) -> bool {
+        self.from.is_none_or(|f| f <= m) && self.until.is_none_or(|u| m < u)
+    }
+}
+
+/// 14.1-14.5: response-time probes and control measurements (SPEC §6.8-6.9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseTimeGoal {
+    /// (desired, maximum) in ms per category 1-3, for UI transactions (Tabel 15).
+    pub ui_ms: [(i64, i64); 3],
+    /// The same for service transactions (Tabel 16).
+    pub service_ms: [(i64, i64); 3],
+    /// Packages over the maximum tolerated per kind and month (2).
+    pub max_tolerated: u32,
+    /// Packages over only the desired limit tolerated (40).
+    pub desired_tolerated: u32,
+    /// Minutes deducted per deducting package (5).
+    pub package_minutes: u32,
+    /// Longest gap between samples of one point that is not deducted, s (360).
+    pub gap_seconds: u32,
+    /// Gap between samples of one point that triggers a B incident, min (14).
+    pub trigger_gap_minutes: u32,
+    /// Window in which samples over a limit form a trigger, min (60).
+    pub trigger_window_minutes: u32,
+    /// How long after an episode a covering incident may be open, min (60).
+    pub trigger_match_window_minutes: u32,
+    /// Measurements per point a complete control measurement needs (50).
+    pub control_min_per_point: u32,
+    /// Measuring points by id.
+    pub points: BTreeMap<String, MeasuringPoint>,
+}
+
 /// The Bilag 7.2.A goals a rule set enables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B72aGoals {
@@ -650,6 +849,10 @@ pub struct B72aGoals {
     pub notification: Option<NotificationGoal>,
     /// 7.10 incident report.
     pub incident_report: Option<IncidentReportGoal>,
+    /// 13.1-13.4 availability.
+    pub availability: Option<AvailabilityGoal>,
+    /// 14 response times and control measurements.
+    pub response_times: Option<ResponseTimeGoal>,
 }
 
 /// A third party of 7.7.3: its type and opening hours.
@@ -824,6 +1027,10 @@ struct RawGoals {
     changes: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     patches: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    availability: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    response_times: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -883,6 +1090,46 @@ impl<'a> GoalTable<'a> {
                 "points are written as a decimal string, e.g. \"2.0\" (no floats)",
             )),
         }
+    }
+
+    fn percent(&mut self, k: &'static str) -> Result<Hundredths, RuleSetError> {
+        let key = self.key(k);
+        match self.get(k)? {
+            serde_json::Value::String(s) => Hundredths::parse(s).ok_or_else(|| {
+                err(
+                    &key,
+                    format!(
+                        "`{s}` is not a percentage 0-100 with at most two decimals, e.g. \"99.50\""
+                    ),
+                )
+            }),
+            _ => Err(err(
+                &key,
+                "percentages are written as a decimal string, e.g. \"99.50\" (no floats)",
+            )),
+        }
+    }
+
+    fn limits(&mut self, k: &'static str) -> Result<[(i64, i64); 3], RuleSetError> {
+        let key = self.key(k);
+        let bad = || {
+            err(
+                &key,
+                "must be three [desired_ms, maximum_ms] pairs for categories 1-3, e.g. [[1000, 2000], [2000, 3000], [4000, 6000]], with desired <= maximum",
+            )
+        };
+        let rows = self.get(k)?.as_array().ok_or_else(bad)?;
+        if rows.len() != 3 {
+            return Err(bad());
+        }
+        let mut out = [(0, 0); 3];
+        for (i, r) in rows.iter().enumerate() {
+            let pair = r.as_array().filter(|p| p.len() == 2).ok_or_else(bad)?;
+            let d = pair[0].as_i64().filter(|v| *v > 0).ok_or_else(bad)?;
+            let m = pair[1].as_i64().filter(|v| *v >= d).ok_or_else(bad)?;
+            out[i] = (d, m);
+        }
+        Ok(out)
     }
 
     fn finish(self) -> Result<(), RuleSetError> {
@@ -1468,5 +1715,122 @@ fn b72a_goals(g: &RawGoals) -> Result<B72aGoals, RuleSetError> {
         });
         t.finish()?;
     }
+    if let Some(m) = &g.availability {
+        out.availability = Some(availability_goal(m)?);
+    }
+    if let Some(m) = &g.response_times {
+        out.response_times = Some(response_time_goal(m)?);
+    }
     Ok(out)
+}
+
+fn availability_goal(
+    m: &BTreeMap<String, serde_json::Value>,
+) -> Result<AvailabilityGoal, RuleSetError> {
+    if m.contains_key("production_infrastructure") {
+        return Err(err(
+            "goals.availability.production_infrastructure",
+            "the production infrastructure target is set by policy `infra_production_target` (99.5 or 99.9, SPEC §6.6.1), not here",
+        ));
+    }
+    let mut t = GoalTable::new("goals.availability", m);
+    let targets = [
+        [Some(t.percent("production_application")?), None],
+        [
+            Some(t.percent("pre_production_application")?),
+            Some(t.percent("pre_production_infrastructure")?),
+        ],
+        [
+            Some(t.percent("external_test_application")?),
+            Some(t.percent("external_test_infrastructure")?),
+        ],
+    ];
+    let kts_target = if m.contains_key("kts") {
+        Some(t.percent("kts")?)
+    } else {
+        None
+    };
+    t.finish()?;
+    Ok(AvailabilityGoal {
+        targets,
+        kts_target,
+    })
+}
+
+fn response_time_goal(
+    m: &BTreeMap<String, serde_json::Value>,
+) -> Result<ResponseTimeGoal, RuleSetError> {
+    use slaledger_ledger::vocab::ProbeKind;
+    let mut t = GoalTable::new("goals.response_times", m);
+    let ui_ms = t.limits("ui_limits_ms")?;
+    let service_ms = t.limits("service_limits_ms")?;
+    let mut points = BTreeMap::new();
+    let raw_points = t.get("points")?.as_object().ok_or_else(|| {
+        err(
+            "goals.response_times.points",
+            "must be a table of measuring points { kind, category, from?, until? }",
+        )
+    })?;
+    for (id, v) in raw_points {
+        let key = format!("goals.response_times.points.{id}");
+        let row = v
+            .as_object()
+            .ok_or_else(|| err(&key, "must be a table { kind, category, from?, until? }"))?;
+        if let Some(extra) = row
+            .keys()
+            .find(|k| !["kind", "category", "from", "until"].contains(&k.as_str()))
+        {
+            return Err(err(&format!("{key}.{extra}"), "unknown key"));
+        }
+        let kind = match row.get("kind").and_then(|k| k.as_str()) {
+            Some("ui") => ProbeKind::Ui,
+            Some("service") => ProbeKind::Service,
+            _ => return Err(err(&format!("{key}.kind"), "must be \"ui\" or \"service\"")),
+        };
+        let category = row
+            .get("category")
+            .and_then(|c| c.as_u64())
+            .filter(|c| (1..=3).contains(c))
+            .ok_or_else(|| err(&format!("{key}.category"), "must be 1, 2 or 3"))?
+            as u8;
+        let month = |k: &str| -> Result<Option<Month>, RuleSetError> {
+            row.get(k)
+                .map(|v| {
+                    v.as_str()
+                        .and_then(Month::parse)
+                        .ok_or_else(|| err(&format!("{key}.{k}"), "must be a month \"YYYY-MM\""))
+                })
+                .transpose()
+        };
+        points.insert(
+            id.clone(),
+            MeasuringPoint {
+                kind,
+                category,
+                from: month("from")?,
+                until: month("until")?,
+            },
+        );
+    }
+    if points.is_empty() {
+        return Err(err(
+            "goals.response_times.points",
+            "lists no measuring point",
+        ));
+    }
+    let goal = ResponseTimeGoal {
+        ui_ms,
+        service_ms,
+        max_tolerated: t.count("max_tolerated", 0, 100_000)?,
+        desired_tolerated: t.count("desired_tolerated", 0, 100_000)?,
+        package_minutes: t.count("package_minutes", 1, 1440)?,
+        gap_seconds: t.count("gap_seconds", 1, 86_400)?,
+        trigger_gap_minutes: t.count("trigger_gap_minutes", 1, 1440)?,
+        trigger_window_minutes: t.count("trigger_window_minutes", 1, 1440)?,
+        trigger_match_window_minutes: t.count("trigger_match_window_minutes", 0, 1440)?,
+        control_min_per_point: t.count("control_min_per_point", 1, 1_000_000)?,
+        points,
+    };
+    t.finish()?;
+    Ok(goal)
 }

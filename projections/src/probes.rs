@@ -1,0 +1,616 @@
+//! Response-time probes and control measurements (Bilag 7.2.A 14, SPEC
+//! §6.8-6.9): limits per sample, sample packages and their classes, the
+//! tolerated packages, package and gap deductions from production
+//! application availability, probe triggers and their covering incidents,
+//! and the pass / fail verdict of control measurements.
+
+use crate::availability::{Contribution, ProbeDeductions};
+use crate::bilag6::{Figure, Finding, GoalLine, Limit, Measurement, Verdict};
+use crate::facts::{EventRef, Facts};
+use crate::intervals::{self, Span};
+use crate::ruleset::{
+    FailedSample, PackageDeduction, PayloadAllowance, Policies, ResponseTimeGoal, Tenths,
+};
+use slaledger_ledger::event::Event;
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::vocab::{Month, ProbeKind};
+use std::collections::BTreeMap;
+
+const MIN_MS: i64 = 60_000;
+
+/// How a sample compares with its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Over {
+    /// Within the desired limit.
+    None,
+    /// Over the desired limit only.
+    Desired,
+    /// Over the maximum (and so over the desired limit).
+    Maximum,
+}
+
+/// One UI or service sample with its verdict.
+#[derive(Debug, Clone)]
+pub struct Sample<'a> {
+    /// Measuring point.
+    pub point: &'a str,
+    /// `ui` or `service`.
+    pub kind: ProbeKind,
+    /// Round id.
+    pub round: &'a str,
+    /// Started at, ms.
+    pub at: i64,
+    /// Its comparison with the limits.
+    pub over: Over,
+    /// The sample event.
+    pub event: EventRef,
+}
+
+/// What a sample measured (the fields of `probe_sample` that decide its
+/// comparison with the limits).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    /// Measured time, ms (absent when failed).
+    pub duration_ms: Option<u64>,
+    /// The transaction completed correctly.
+    pub ok: bool,
+    /// Payload size in bytes (service transactions).
+    pub payload_bytes: Option<u64>,
+    /// Documented integration time, ms (14.2).
+    pub integration_ms: Option<u64>,
+    /// Documented excluded delay, ms (14.2).
+    pub excluded_ms: Option<u64>,
+}
+
+/// The effective time of a sample against its limits (SPEC §6.8.2-6.8.3);
+/// `None` when a failed sample is treated as missing.
+pub fn classify(
+    goal: &ResponseTimeGoal,
+    pol: &Policies,
+    kind: ProbeKind,
+    category: u8,
+    s: Timing,
+) -> Option<Over> {
+    let Timing {
+        duration_ms,
+        ok,
+        payload_bytes,
+        integration_ms,
+        excluded_ms,
+    } = s;
+    let measured = match (ok, duration_ms) {
+        (true, Some(d)) => d as i64,
+        _ => {
+            return match pol.failed_sample() {
+                FailedSample::OverMax => Some(Over::Maximum),
+                FailedSample::Missing => None,
+            }
+        }
+    };
+    let effective =
+        (measured - integration_ms.unwrap_or(0) as i64 - excluded_ms.unwrap_or(0) as i64).max(0);
+    let table = match kind {
+        ProbeKind::Service => &goal.service_ms,
+        _ => &goal.ui_ms,
+    };
+    let (desired, maximum) = table[usize::from(category.clamp(1, 3)) - 1];
+    // Compare in ms × 500 so the proportional allowance (+1 ms per 500 bytes)
+    // stays exact.
+    let over_5mb = match kind {
+        ProbeKind::Service => payload_bytes.unwrap_or(0).saturating_sub(5_000_000) as i64,
+        _ => 0,
+    };
+    let allowance_x500 = match pol.payload_allowance() {
+        PayloadAllowance::Proportional => over_5mb,
+        PayloadAllowance::StartedMb => (over_5mb + 999_999) / 1_000_000 * 2000 * 500,
+    };
+    let e = i128::from(effective) * 500;
+    let lim = |l: i64| i128::from(l) * 500 + i128::from(allowance_x500);
+    Some(if e > lim(maximum) {
+        Over::Maximum
+    } else if e > lim(desired) {
+        Over::Desired
+    } else {
+        Over::None
+    })
+}
+
+/// Every UI and service sample of the stream, by time then point.
+pub fn samples<'a>(
+    facts: &'a Facts<'a>,
+    goal: &ResponseTimeGoal,
+    pol: &Policies,
+) -> Vec<Sample<'a>> {
+    let mut out = Vec::new();
+    for f in &facts.facts {
+        if let Event::ProbeSample(s) = &*f.event {
+            if !matches!(s.probe_kind, ProbeKind::Ui | ProbeKind::Service) {
+                continue;
+            }
+            let Some(over) = classify(
+                goal,
+                pol,
+                s.probe_kind,
+                s.category.unwrap_or(1),
+                Timing {
+                    duration_ms: s.duration_ms,
+                    ok: s.ok,
+                    payload_bytes: s.payload_bytes,
+                    integration_ms: s.integration_ms,
+                    excluded_ms: s.excluded_ms,
+                },
+            ) else {
+                continue;
+            };
+            out.push(Sample {
+                point: &s.point_id,
+                kind: s.probe_kind,
+                round: &s.round_id,
+                at: s.started_at.millis(),
+                over,
+                event: f.origin(),
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.at, a.point, &a.event).cmp(&(b.at, b.point, &b.event)));
+    out
+}
+
+/// A sample package (Stikprøvepakke) of one kind and round.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Kind.
+    pub kind: ProbeKind,
+    /// Round id.
+    pub round: String,
+    /// Its instant: the earliest sample.
+    pub at: i64,
+    /// Its class: the worst sample.
+    pub over: Over,
+    /// Samples in it.
+    pub samples: usize,
+    /// Samples over the maximum / over the desired limit only.
+    pub over_counts: (usize, usize),
+}
+
+fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
+    let mut by: BTreeMap<(u8, &str), Package> = BTreeMap::new();
+    for s in samples {
+        let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
+        let p = by.entry((k, s.round)).or_insert_with(|| Package {
+            kind: s.kind,
+            round: s.round.to_owned(),
+            at: s.at,
+            over: Over::None,
+            samples: 0,
+            over_counts: (0, 0),
+        });
+        p.at = p.at.min(s.at);
+        p.over = p.over.max(s.over);
+        p.samples += 1;
+        match s.over {
+            Over::Maximum => p.over_counts.0 += 1,
+            Over::Desired => p.over_counts.1 += 1,
+            Over::None => {}
+        }
+    }
+    let mut v: Vec<Package> = by.into_values().collect();
+    v.sort_by(|a, b| (a.at, &a.round).cmp(&(b.at, &b.round)));
+    v
+}
+
+fn kind_name(k: ProbeKind) -> &'static str {
+    match k {
+        ProbeKind::Ui => "ui",
+        ProbeKind::Service => "service",
+        ProbeKind::Availability => "availability",
+    }
+}
+
+/// Per kind: package counts of the month by class (SPEC §8.2 population).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KindCounts {
+    /// Samples in the month.
+    pub samples: i64,
+    /// Samples within the maximum / within the desired limit.
+    pub within: (i64, i64),
+    /// Packages: over maximum, desired only, ok, ignored (excluded time), deducting.
+    pub packages: [i64; 5],
+}
+
+/// The probe deductions of a month (SPEC §6.8.5) given the time excluded
+/// for probes (`busy`: counted downtime and overruns; `windows`: agreed
+/// window time), the per-kind counts, and findings.
+pub(crate) fn deductions(
+    facts: &Facts<'_>,
+    goal: &ResponseTimeGoal,
+    pol: &Policies,
+    m: Month,
+    eval: Instant,
+    busy: &[Span],
+    windows: &[Span],
+) -> (ProbeDeductions, [KindCounts; 2], Vec<Finding>) {
+    let (ms, me) = crate::calendar::month_bounds(m);
+    let (lo, hi) = (ms.millis(), me.millis());
+    let excluded = intervals::union([busy, windows].concat());
+    let inside = |t: i64| {
+        let i = excluded.partition_point(|s| s.to <= t);
+        i < excluded.len() && excluded[i].from <= t
+    };
+    let all = samples(facts, goal, pol);
+    let mut out = ProbeDeductions::default();
+    let mut counts: [KindCounts; 2] = Default::default();
+    let mut findings = Vec::new();
+    let mut deducting_instants = Vec::new();
+    for (ki, kind) in [ProbeKind::Ui, ProbeKind::Service].into_iter().enumerate() {
+        let of_kind: Vec<Sample<'_>> = all.iter().filter(|s| s.kind == kind).cloned().collect();
+        let c = &mut counts[ki];
+        for s in of_kind.iter().filter(|s| (lo..hi).contains(&s.at)) {
+            c.samples += 1;
+            c.within.0 += i64::from(s.over != Over::Maximum);
+            c.within.1 += i64::from(s.over == Over::None);
+        }
+        let (mut max_seen, mut desired_seen) = (0u32, 0u32);
+        for p in packages(&of_kind)
+            .into_iter()
+            .filter(|p| (lo..hi).contains(&p.at))
+        {
+            if inside(p.at) {
+                c.packages[3] += 1;
+                continue;
+            }
+            let tolerated = match p.over {
+                Over::None => {
+                    c.packages[2] += 1;
+                    continue;
+                }
+                Over::Maximum => {
+                    c.packages[0] += 1;
+                    max_seen += 1;
+                    max_seen <= goal.max_tolerated
+                }
+                Over::Desired => {
+                    c.packages[1] += 1;
+                    desired_seen += 1;
+                    desired_seen <= goal.desired_tolerated
+                }
+            };
+            if tolerated {
+                continue;
+            }
+            c.packages[4] += 1;
+            deducting_instants.push(p.at);
+            if pol.package_deduction() == PackageDeduction::Period {
+                out.intervals.push(Contribution {
+                    kind: "probe_package",
+                    object: format!(
+                        "{} round {} ({} samples; {} over maximum, {} over desired only)",
+                        kind_name(kind),
+                        p.round,
+                        p.samples,
+                        p.over_counts.0,
+                        p.over_counts.1
+                    ),
+                    span: Span::new(p.at, p.at + i64::from(goal.package_minutes) * MIN_MS),
+                    counted_ms: 0,
+                    events: Vec::new(),
+                });
+            }
+        }
+    }
+    if pol.package_deduction() == PackageDeduction::Count {
+        deducting_instants.sort_unstable();
+        deducting_instants.dedup();
+        out.count_minutes = deducting_instants.len() as i64 * i64::from(goal.package_minutes);
+    }
+    // Gaps per configured measuring point on the continuous timeline.
+    let waivers = waivers(facts);
+    let mut by_point: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
+    for s in &all {
+        by_point.entry(s.point).or_default().push(s);
+    }
+    let gap_ms = i64::from(goal.gap_seconds) * 1000;
+    for (point, cfg) in &goal.points {
+        if !cfg.active_in(m) {
+            continue;
+        }
+        let list = by_point
+            .get(point.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for w in list.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b.at - a.at <= gap_ms || b.at <= lo || a.at >= hi {
+                continue;
+            }
+            let waived = waivers
+                .get(point.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let cut = intervals::union([excluded.clone(), waived.to_vec()].concat());
+            // The time between the samples, `t₂ − t₁` (SPEC §6.8.8 ex. 4: 361 s).
+            for s in intervals::subtract(&[Span::new(a.at, b.at)], &cut) {
+                out.intervals.push(Contribution {
+                    kind: "probe_gap",
+                    object: point.clone(),
+                    span: s,
+                    counted_ms: 0,
+                    events: vec![a.event.clone(), b.event.clone()],
+                });
+            }
+        }
+        if let Some(last) = list.last() {
+            let now = eval.millis();
+            if (lo..hi).contains(&now) && now - last.at > gap_ms {
+                findings.push(Finding {
+                    kind: "measuring_point_silent",
+                    text: format!(
+                        "measuring point `{point}` silent since {}",
+                        Instant::from_millis(last.at)
+                    ),
+                    events: vec![last.event.clone()],
+                });
+            }
+        }
+    }
+    (out, counts, findings)
+}
+
+fn waivers<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Vec<Span>> {
+    let mut m: BTreeMap<&str, Vec<Span>> = BTreeMap::new();
+    for f in &facts.facts {
+        if let Event::ProbeGapWaived(e) = &*f.event {
+            m.entry(&e.point_id)
+                .or_default()
+                .push(Span::new(e.from.millis(), e.to.millis()));
+        }
+    }
+    m
+}
+
+/// A probe-trigger episode (SPEC §6.8.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    /// `ui` or `service`.
+    pub kind: ProbeKind,
+    /// `A` or `B`.
+    pub priority: char,
+    /// Its instant: the first trigger.
+    pub at: i64,
+    /// Triggers in it.
+    pub triggers: usize,
+    /// The samples behind it.
+    pub events: Vec<EventRef>,
+}
+
+/// The trigger episodes of one kind whose instant lies in `[lo, hi)`;
+/// triggers in agreed windows are ignored.
+pub fn episodes(
+    samples: &[Sample<'_>],
+    goal: &ResponseTimeGoal,
+    kind: ProbeKind,
+    windows: &[Span],
+    (lo, hi): (i64, i64),
+) -> Vec<Episode> {
+    let window = i64::from(goal.trigger_window_minutes) * MIN_MS;
+    let of_kind: Vec<&Sample<'_>> = samples.iter().filter(|s| s.kind == kind).collect();
+    let in_window = |t: i64| windows.iter().any(|w| w.from <= t && t < w.to);
+    let mut out = Vec::new();
+    for (prio, level) in [('A', Over::Maximum), ('B', Over::Desired)] {
+        let over: Vec<&&Sample<'_>> = of_kind.iter().filter(|s| s.over >= level).collect();
+        let mut triggers: Vec<(i64, Vec<EventRef>)> = Vec::new();
+        for (i, s) in over.iter().enumerate() {
+            // Another such sample at the same instant or up to 60 min earlier.
+            let partner = over[..i]
+                .iter()
+                .rev()
+                .take_while(|o| s.at - o.at <= window)
+                .next()
+                .or_else(|| over[i + 1..].iter().find(|o| o.at == s.at));
+            if let Some(o) = partner {
+                triggers.push((s.at, vec![o.event.clone(), s.event.clone()]));
+            }
+        }
+        if prio == 'B' {
+            let gap = i64::from(goal.trigger_gap_minutes) * MIN_MS;
+            let mut by_point: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
+            for s in &of_kind {
+                by_point.entry(s.point).or_default().push(s);
+            }
+            for list in by_point.values() {
+                for w in list.windows(2) {
+                    if w[1].at - w[0].at > gap {
+                        triggers
+                            .push((w[0].at + gap, vec![w[0].event.clone(), w[1].event.clone()]));
+                    }
+                }
+            }
+        }
+        triggers.retain(|(t, _)| !in_window(*t));
+        triggers.sort();
+        let mut current: Option<Episode> = None;
+        let mut last = i64::MIN;
+        for (t, ev) in triggers {
+            match &mut current {
+                Some(e) if t - last <= window => {
+                    e.triggers += 1;
+                    e.events.extend(ev);
+                }
+                _ => {
+                    if let Some(e) = current.take() {
+                        out.push(e);
+                    }
+                    current = Some(Episode {
+                        kind,
+                        priority: prio,
+                        at: t,
+                        triggers: 1,
+                        events: ev,
+                    });
+                }
+            }
+            last = t;
+        }
+        out.extend(current);
+    }
+    out.retain(|e| (lo..hi).contains(&e.at));
+    for e in &mut out {
+        e.events.sort();
+        e.events.dedup();
+    }
+    out.sort_by_key(|e| (e.at, e.priority));
+    out
+}
+
+/// The informative per-kind lines of SPEC §6.8.4.
+pub(crate) fn kind_lines(counts: &[KindCounts; 2]) -> Vec<GoalLine> {
+    let mut out = Vec::new();
+    for (i, (k, da, en, src)) in [
+        (
+            "ui",
+            "Svartider, brugergrænseflade",
+            "response times, UI transactions",
+            "Bilag 7.2.A 14.3",
+        ),
+        (
+            "service",
+            "Svartider, servicetransaktioner",
+            "response times, service transactions",
+            "Bilag 7.2.A 14.4",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let c = &counts[i];
+        out.push(GoalLine {
+            goal: format!("b72a.response_times.{k}").into(),
+            label_da: da.into(),
+            label_en: en.into(),
+            source: src,
+            figure: Figure::Percent {
+                num: c.within.1,
+                den: c.samples,
+            },
+            target: "information: share within the desired limit (98 % and 99.9 % apply through the deductions, SPEC §6.8.4)".into(),
+            counts: vec![
+                ("n", c.samples),
+                ("within", c.within.1),
+                ("within_maximum", c.within.0),
+                ("packages_over_maximum", c.packages[0]),
+                ("packages_over_desired_only", c.packages[1]),
+                ("packages_ok", c.packages[2]),
+                ("packages_ignored", c.packages[3]),
+                ("packages_deducting", c.packages[4]),
+            ],
+            verdict: Verdict::NoTarget,
+            shortfall: None,
+            critical: false,
+            points: Tenths(0),
+            population: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Control measurements completed in the month (SPEC §6.9): one line, one
+/// measurement per row, met iff every measurement passes.
+pub(crate) fn control_line(
+    facts: &Facts<'_>,
+    goal: &ResponseTimeGoal,
+    m: Month,
+    covered: &dyn Fn(i64) -> bool,
+    findings: &mut Vec<Finding>,
+) -> Option<GoalLine> {
+    let (ms, me) = crate::calendar::month_bounds(m);
+    let mut pop = Vec::new();
+    for f in &facts.facts {
+        let Event::ControlMeasurement(c) = &*f.event else {
+            continue;
+        };
+        if !(ms..me).contains(&c.completed_at) {
+            continue;
+        }
+        let mut pass = true;
+        for k in &c.per_kind {
+            let n = i128::from(k.count);
+            let within_max = n - i128::from(k.over_maximum);
+            let within_desired = n - i128::from(k.over_desired);
+            pass &= 1000 * within_max >= 999 * n && 100 * within_desired >= 98 * n;
+        }
+        let short: Vec<String> = goal
+            .points
+            .iter()
+            .filter(|(_, p)| p.active_in(m))
+            .filter_map(|(id, _)| {
+                let n = c
+                    .per_point
+                    .iter()
+                    .find(|(p, _)| p == id)
+                    .map_or(0, |(_, n)| *n);
+                (n < u64::from(goal.control_min_per_point)).then(|| format!("{id} ({n})"))
+            })
+            .collect();
+        if !short.is_empty() {
+            findings.push(Finding {
+                kind: "incomplete_control_measurement",
+                text: format!(
+                    "control measurement `{}` has fewer than {} measurements for {}",
+                    c.measurement_id,
+                    goal.control_min_per_point,
+                    short.join(", ")
+                ),
+                events: f.refs(),
+            });
+        }
+        let start = match c.requested_at {
+            Some(r) if r < c.completed_at => r,
+            _ => c.completed_at,
+        };
+        if !pass && !covered(start.millis()) {
+            findings.push(Finding {
+                kind: "failing_control_measurement_without_incident",
+                text: format!(
+                    "control measurement `{}` failed; no production application response-time incident is open from {start} (14.5)",
+                    c.measurement_id
+                ),
+                events: f.refs(),
+            });
+        }
+        pop.push(Measurement {
+            object: c.measurement_id.clone(),
+            category: None,
+            start: c.started_at,
+            stop: Some(c.completed_at),
+            value_ms: None,
+            limit: Limit::Deadline(c.completed_at),
+            deadline: None,
+            within: pass,
+            units_over: 0,
+            unit: "",
+            points: Tenths(0),
+            events: f.refs(),
+            state: Some(if pass { "passes" } else { "fails" }),
+        });
+    }
+    if pop.is_empty() {
+        return None;
+    }
+    let failed = pop.iter().filter(|m| !m.within).count() as i64;
+    let n = pop.len() as i64;
+    Some(GoalLine {
+        goal: "b72a.control_measurement".into(),
+        label_da: "Kontrolmåling (14.5)".into(),
+        label_en: "control measurements (14.5)".into(),
+        source: "Bilag 7.2.A 14.5",
+        figure: Figure::Late(failed),
+        target: "each passes all four goals: ≥ 99.9 % within maximum and ≥ 98 % within desired, UI and service".into(),
+        counts: vec![("n", n), ("within", n - failed), ("late", failed)],
+        // SPEC §6.9: no monthly verdict; each measurement passes or fails.
+        verdict: Verdict::NoTarget,
+        shortfall: None,
+        critical: false,
+        points: Tenths(0),
+        population: pop,
+    })
+}
