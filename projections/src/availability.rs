@@ -82,6 +82,9 @@ pub struct Availability {
     pub downtime_min: i64,
     /// Package minutes of `package_deduction = count` included in D.
     pub package_min: i64,
+    /// The union of the counted incident intervals (and supplier delays) in
+    /// the month, before the gap rule and the minimum, ms (steps 1-4).
+    pub incident_ms: i64,
     /// Every interval that added downtime.
     pub contributions: Vec<Contribution>,
     /// Every excluded interval (SPEC §6.6.5) with the decision behind it.
@@ -378,6 +381,8 @@ pub(crate) enum Reading {
 /// intervals (after the gap rule and the minimum), with their sources, and
 /// the excluded time.
 pub(crate) struct Counted {
+    /// The union of the incident and delay intervals (step 4).
+    pub(crate) raw: Vec<Span>,
     pub(crate) counted: Vec<Span>,
     pub(crate) sources: Vec<Contribution>,
     pub(crate) excluded: Vec<Contribution>,
@@ -463,6 +468,7 @@ pub(crate) fn counted(
     let uncounted = intervals::union(uncounted);
     // Step 4: blocks. Step 5: gaps judged on the unmerged blocks.
     let blocks = intervals::union(parts);
+    let blocks_out = blocks.clone();
     let mut merged = blocks.clone();
     for w in blocks.windows(2) {
         let (p, n) = (w[0], w[1]);
@@ -499,6 +505,7 @@ pub(crate) fn counted(
         counted.push(ext);
     }
     Counted {
+        raw: blocks_out,
         counted: intervals::union(counted),
         sources,
         excluded: excluded_out,
@@ -520,8 +527,10 @@ fn kind_rank(kind: &str) -> u8 {
 /// Steps 7-9: adds `extra` downtime (overruns, probe intervals) to the
 /// counted intervals, clips to the month, removes window time, and credits
 /// every millisecond to one source.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn month_figure(
     m: Month,
+    raw: &[Span],
     counted: &[Span],
     mut sources: Vec<Contribution>,
     extra: Vec<Contribution>,
@@ -584,11 +593,16 @@ pub(crate) fn month_figure(
             (c.counted_ms > 0).then_some(c)
         })
         .collect();
+    let incident_ms = intervals::total(&intervals::subtract(
+        &intervals::clip(raw, lo, hi),
+        &window_in_month,
+    ));
     Availability {
         agreed_min,
         downtime_ms: t,
         downtime_min,
         package_min,
+        incident_ms,
         contributions,
         excluded,
         windows: windows_out,
@@ -671,6 +685,7 @@ pub(crate) fn lines(
             .collect();
         let (ek, eda, een) = env_key(env);
         let mut user_counted: Vec<Span> = Vec::new();
+        let mut user_raw: Vec<Span> = Vec::new();
         let mut user_sources: Vec<Contribution> = Vec::new();
         for (ai, area) in [Area::Application, Area::Infrastructure]
             .into_iter()
@@ -747,6 +762,7 @@ pub(crate) fn lines(
             }
             let a = month_figure(
                 x.m,
+                &c.raw,
                 &c.counted,
                 c.sources,
                 extra,
@@ -782,9 +798,11 @@ pub(crate) fn lines(
             // User-experienced figure (13.4).
             let cu = counted(x.ds, env, area, Reading::User, x.pol);
             user_counted.extend(cu.counted.iter().copied());
+            user_raw.extend(cu.raw.iter().copied());
             user_sources.extend(cu.sources.iter().cloned());
             let au = month_figure(
                 x.m,
+                &cu.raw,
                 &cu.counted,
                 cu.sources,
                 overruns.clone(),
@@ -801,6 +819,7 @@ pub(crate) fn lines(
         }
         let combined = month_figure(
             x.m,
+            &intervals::union(user_raw),
             &intervals::union(user_counted),
             user_sources,
             overruns,

@@ -251,6 +251,7 @@ enum FigureJ<'a> {
         downtime_ms: i64,
         excluded: Vec<SpanJ<'a>>,
         fraction: String,
+        incident_ms: i64,
         package_minutes: i64,
         percent: String,
         windows: Vec<SpanJ<'a>>,
@@ -488,6 +489,7 @@ pub fn month_report_json(
                     downtime_ms: a.downtime_ms,
                     excluded: a.excluded.iter().map(span_j).collect(),
                     fraction: format!("{}/{}", a.available_min(), a.agreed_min),
+                    incident_ms: a.incident_ms,
                     package_minutes: a.package_min,
                     percent: crate::ruleset::Hundredths(crate::availability::hundredths(a))
                         .display(),
