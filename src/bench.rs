@@ -112,6 +112,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             tmp.path().to_owned()
         }
     };
+    if args.availability {
+        let incidents = if args.incidents == 2000 {
+            300
+        } else {
+            args.incidents
+        };
+        return crate::bench_availability::run(&root, incidents);
+    }
     if args.report {
         return crate::bench_report::run(&root, args.incidents);
     }

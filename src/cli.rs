@@ -135,6 +135,9 @@ pub struct BenchArgs {
     /// Measure only `report` (a year of 2,000 incidents a month) instead.
     #[arg(long)]
     pub report: bool,
+    /// Measure only availability and probes (issue 4's benchmark) instead.
+    #[arg(long)]
+    pub availability: bool,
     /// Incidents per month for `--report`.
     #[arg(long, default_value_t = 2000)]
     pub incidents: u32,

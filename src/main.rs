@@ -3,6 +3,7 @@
 //! stderr and exit codes. No domain logic lives here.
 
 mod bench;
+mod bench_availability;
 mod bench_report;
 mod cli;
 mod demo;

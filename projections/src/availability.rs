@@ -121,42 +121,66 @@ pub(crate) struct Disruption<'a> {
     refs: Vec<EventRef>,
 }
 
-/// The earliest non-redundant state of `env` that began before `t` and had
-/// not ended before `t` (SPEC §6.6.7): its beginning, the fact that began
-/// it, and every fact about it.
-pub(crate) fn non_redundant_start<'f>(
-    facts: &'f Facts<'f>,
+/// A recorded non-redundant state (SPEC §6.6.7).
+pub(crate) struct NrState<'f> {
     env: Environment,
-    t: Instant,
-) -> Option<(Instant, &'f crate::facts::Fact<'f>, Vec<EventRef>)> {
-    type State<'f> = (
-        Option<(Instant, &'f crate::facts::Fact<'f>)>,
-        Option<Instant>,
-        Vec<EventRef>,
-    );
-    let mut states: BTreeMap<&str, State<'f>> = BTreeMap::new();
+    began: Option<(Instant, &'f crate::facts::Fact<'f>)>,
+    ended: Option<Instant>,
+    refs: Vec<EventRef>,
+}
+
+/// Every non-redundant state of the stream, read once per evaluation.
+pub(crate) fn nr_states<'f>(facts: &'f Facts<'f>) -> Vec<NrState<'f>> {
+    let mut states: BTreeMap<(&str, u8), NrState<'f>> = BTreeMap::new();
+    let key = |e: Environment| e as u8;
     for f in &facts.facts {
         match &*f.event {
-            Event::NonRedundantStateBegan(e) if e.environment == env => {
-                let s = states.entry(&e.state_id).or_default();
-                if s.0.is_none_or(|(x, _)| e.at < x) {
-                    s.0 = Some((e.at, f));
+            Event::NonRedundantStateBegan(e) => {
+                let s = states
+                    .entry((&e.state_id, key(e.environment)))
+                    .or_insert(NrState {
+                        env: e.environment,
+                        began: None,
+                        ended: None,
+                        refs: Vec::new(),
+                    });
+                if s.began.is_none_or(|(x, _)| e.at < x) {
+                    s.began = Some((e.at, f));
                 }
-                s.2.extend(f.refs());
+                s.refs.extend(f.refs());
             }
-            Event::NonRedundantStateEnded(e) if e.environment == env => {
-                let s = states.entry(&e.state_id).or_default();
-                s.1 = Some(s.1.map_or(e.at, |x| x.max(e.at)));
-                s.2.extend(f.refs());
+            Event::NonRedundantStateEnded(e) => {
+                let s = states
+                    .entry((&e.state_id, key(e.environment)))
+                    .or_insert(NrState {
+                        env: e.environment,
+                        began: None,
+                        ended: None,
+                        refs: Vec::new(),
+                    });
+                s.ended = Some(s.ended.map_or(e.at, |x| x.max(e.at)));
+                s.refs.extend(f.refs());
             }
             _ => {}
         }
     }
+    states.into_values().collect()
+}
+
+/// The earliest non-redundant state of `env` that began before `t` and had
+/// not ended before `t` (SPEC §6.6.7): its beginning, the fact that began
+/// it, and every fact about it.
+pub(crate) fn non_redundant_start<'s, 'f>(
+    states: &'s [NrState<'f>],
+    env: Environment,
+    t: Instant,
+) -> Option<(Instant, &'f crate::facts::Fact<'f>, &'s [EventRef])> {
     states
-        .into_values()
-        .filter_map(|(b, e, refs)| {
-            let (b, f) = b?;
-            (b < t && e.is_none_or(|e| e >= t)).then_some((b, f, refs))
+        .iter()
+        .filter(|s| s.env == env)
+        .filter_map(|s| {
+            let (b, f) = s.began?;
+            (b < t && s.ended.is_none_or(|e| e >= t)).then_some((b, f, s.refs.as_slice()))
         })
         .min_by_key(|(b, _, _)| *b)
 }
@@ -170,6 +194,7 @@ pub(crate) fn move_incident_starts<'a>(
     rules: &RuleSet,
 ) {
     let mut scratch = Vec::new();
+    let states = nr_states(facts);
     for (id, inc) in incs.iter_mut() {
         let Some((start, _)) = inc.start() else {
             continue;
@@ -184,7 +209,7 @@ pub(crate) fn move_incident_starts<'a>(
         if !matches!(eff, Priority::A | Priority::B) {
             continue;
         }
-        if let Some((b, f, _)) = non_redundant_start(facts, Environment::Production, start) {
+        if let Some((b, f, _)) = non_redundant_start(&states, Environment::Production, start) {
             inc.moved_start = Some((b, f));
         }
     }
@@ -220,6 +245,7 @@ pub(crate) fn disruptions<'a>(
 ) -> Vec<Disruption<'a>> {
     let mut out = Vec::new();
     let mut scratch = Vec::new();
+    let states = nr_states(facts);
     for (id, inc) in incs {
         let Some((start, start_fact)) = inc.start() else {
             continue;
@@ -280,12 +306,12 @@ pub(crate) fn disruptions<'a>(
         // Non-redundant state: production infrastructure starts earlier.
         let mut infra_spans = spans.clone();
         if env == Environment::Production && infra {
-            if let Some((nr, _, nr_refs)) = non_redundant_start(facts, env, start) {
+            if let Some((nr, _, nr_refs)) = non_redundant_start(&states, env, start) {
                 if let Some(first) = infra_spans.first_mut() {
                     first.from = first.from.min(nr.millis());
                 }
                 infra_spans = intervals::union(infra_spans);
-                refs.extend(nr_refs);
+                refs.extend(nr_refs.iter().cloned());
             }
         }
         // Responsibility decisions (customer decisions and settlements), in
@@ -707,17 +733,18 @@ pub(crate) fn lines(
                 let busy = intervals::union(busy);
                 let windows = intervals::union(wt.removed.iter().map(|(s, _)| *s).collect());
                 if let Some((goal, facts)) = x.probes {
-                    let (p, counts, f) =
-                        crate::probes::deductions(facts, goal, x.pol, x.m, x.eval, &busy, &windows);
-                    findings.extend(f);
-                    extra.extend(p.intervals);
-                    package_min = p.count_minutes;
-                    probe_lines = crate::probes::kind_lines(&counts);
                     let (lo, hi) = (
                         calendar::month_bounds(x.m).0.millis(),
                         calendar::month_bounds(x.m).1.millis(),
                     );
-                    let all = crate::probes::samples(facts, goal, x.pol);
+                    let all = crate::probes::samples(facts, goal, x.pol, (lo, hi));
+                    let (p, counts, f) = crate::probes::deductions(
+                        facts, &all, goal, x.pol, x.m, x.eval, &busy, &windows,
+                    );
+                    findings.extend(f);
+                    extra.extend(p.intervals);
+                    package_min = p.count_minutes;
+                    probe_lines = crate::probes::kind_lines(&counts);
                     let match_ms = i64::from(goal.trigger_match_window_minutes) * MIN_MS;
                     let open_at = |from: i64, to: i64, need_a: bool| {
                         x.ds.iter().any(|d| {

@@ -122,6 +122,8 @@ pub enum Figure {
     Availability(Box<crate::availability::Availability>),
     /// A two-decimal value in hundredths of a percent (KTS, SPEC §6.7.1).
     Hundredths(i64),
+    /// A value as recorded (a counter without a target, SPEC §7.3).
+    Recorded(String),
     /// The deciding value of a fractile goal (SPEC §6.2.3), in `unit`.
     Fractile {
         /// The k-th smallest value (0 when there are no measurements).

@@ -25,6 +25,7 @@ pub mod intervals;
 pub mod probes;
 pub mod report;
 pub mod ruleset;
+pub mod uptime;
 pub mod windows;
 
 use slaledger_ledger::event::StoredEvent;

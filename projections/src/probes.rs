@@ -115,44 +115,75 @@ pub fn classify(
     })
 }
 
-/// Every UI and service sample of the stream, by time then point.
+/// How far before a month the samples that judge it are read: the trigger
+/// window and episode chaining of SPEC §6.8.6 look back at most this far
+/// (an episode of unbroken triggers longer than a day is reported again at
+/// the start of the look-back).
+pub const LOOKBACK_MS: i64 = 24 * 3_600_000;
+
+/// The UI and service samples that judge `[lo, hi)`: those from `lo` minus
+/// [`LOOKBACK_MS`] to `hi`, plus each point's last sample before that (the
+/// continuous gap timeline pairs a month's first sample with it), in time
+/// order (ledger order among equal instants).
 pub fn samples<'a>(
     facts: &'a Facts<'a>,
     goal: &ResponseTimeGoal,
     pol: &Policies,
+    (lo, hi): (i64, i64),
 ) -> Vec<Sample<'a>> {
+    let from = lo.saturating_sub(LOOKBACK_MS);
     let mut out = Vec::new();
+    let mut before: BTreeMap<&str, Sample<'a>> = BTreeMap::new();
     for f in &facts.facts {
-        if let Event::ProbeSample(s) = &*f.event {
-            if !matches!(s.probe_kind, ProbeKind::Ui | ProbeKind::Service) {
-                continue;
+        let Event::ProbeSample(s) = &*f.event else {
+            continue;
+        };
+        let at = s.started_at.millis();
+        if at >= hi || !matches!(s.probe_kind, ProbeKind::Ui | ProbeKind::Service) {
+            continue;
+        }
+        if at < from && before.get(s.point_id.as_str()).is_some_and(|b| b.at > at) {
+            continue;
+        }
+        let Some(over) = classify(
+            goal,
+            pol,
+            s.probe_kind,
+            s.category.unwrap_or(1),
+            Timing {
+                duration_ms: s.duration_ms,
+                ok: s.ok,
+                payload_bytes: s.payload_bytes,
+                integration_ms: s.integration_ms,
+                excluded_ms: s.excluded_ms,
+            },
+        ) else {
+            continue;
+        };
+        let sample = Sample {
+            point: &s.point_id,
+            kind: s.probe_kind,
+            round: &s.round_id,
+            at,
+            over,
+            event: f.origin(),
+        };
+        if at < from {
+            match before.get_mut(s.point_id.as_str()) {
+                Some(b) if b.at > at => {}
+                Some(b) => *b = sample,
+                None => {
+                    before.insert(&s.point_id, sample);
+                }
             }
-            let Some(over) = classify(
-                goal,
-                pol,
-                s.probe_kind,
-                s.category.unwrap_or(1),
-                Timing {
-                    duration_ms: s.duration_ms,
-                    ok: s.ok,
-                    payload_bytes: s.payload_bytes,
-                    integration_ms: s.integration_ms,
-                    excluded_ms: s.excluded_ms,
-                },
-            ) else {
-                continue;
-            };
-            out.push(Sample {
-                point: &s.point_id,
-                kind: s.probe_kind,
-                round: &s.round_id,
-                at: s.started_at.millis(),
-                over,
-                event: f.origin(),
-            });
+        } else {
+            out.push(sample);
         }
     }
-    out.sort_by(|a, b| (a.at, a.point, &a.event).cmp(&(b.at, b.point, &b.event)));
+    out.extend(before.into_values());
+    // Stable: samples are nearly in time order already, and equal instants
+    // keep ledger order.
+    out.sort_by_key(|s| s.at);
     out
 }
 
@@ -174,7 +205,9 @@ pub struct Package {
 }
 
 fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
-    let mut by: BTreeMap<(u8, &str), Package> = BTreeMap::new();
+    // Grouped through a hash map; the result is sorted, so its iteration
+    // order never reaches an output.
+    let mut by: std::collections::HashMap<(u8, &str), Package> = std::collections::HashMap::new();
     for s in samples {
         let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
         let p = by.entry((k, s.round)).or_insert_with(|| Package {
@@ -195,7 +228,7 @@ fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
         }
     }
     let mut v: Vec<Package> = by.into_values().collect();
-    v.sort_by(|a, b| (a.at, &a.round).cmp(&(b.at, &b.round)));
+    v.sort_unstable_by(|a, b| (a.at, a.kind as u8, &a.round).cmp(&(b.at, b.kind as u8, &b.round)));
     v
 }
 
@@ -221,8 +254,10 @@ pub struct KindCounts {
 /// The probe deductions of a month (SPEC §6.8.5) given the time excluded
 /// for probes (`busy`: counted downtime and overruns; `windows`: agreed
 /// window time), the per-kind counts, and findings.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn deductions(
     facts: &Facts<'_>,
+    all: &[Sample<'_>],
     goal: &ResponseTimeGoal,
     pol: &Policies,
     m: Month,
@@ -237,7 +272,6 @@ pub(crate) fn deductions(
         let i = excluded.partition_point(|s| s.to <= t);
         i < excluded.len() && excluded[i].from <= t
     };
-    let all = samples(facts, goal, pol);
     let mut out = ProbeDeductions::default();
     let mut counts: [KindCounts; 2] = Default::default();
     let mut findings = Vec::new();
@@ -306,7 +340,7 @@ pub(crate) fn deductions(
     // Gaps per configured measuring point on the continuous timeline.
     let waivers = waivers(facts);
     let mut by_point: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
-    for s in &all {
+    for s in all {
         by_point.entry(s.point).or_default().push(s);
     }
     let gap_ms = i64::from(goal.gap_seconds) * 1000;

@@ -498,6 +498,7 @@ pub fn month_report_json(
                 Figure::Hundredths(v) => FigureJ::Value {
                     value: crate::ruleset::Hundredths(*v).display(),
                 },
+                Figure::Recorded(v) => FigureJ::Value { value: v.clone() },
                 Figure::Fractile {
                     deciding,
                     sorted,

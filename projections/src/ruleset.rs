@@ -39,6 +39,10 @@ pub enum Annex {
     /// The Bilag 7.2.A operations annex (SPEC §6).
     #[serde(rename = "bilag7_2a")]
     Bilag72a,
+    /// Probe-average uptime goals and counters in the style of the VDX
+    /// quarterly report (SPEC §7).
+    #[serde(rename = "uptime")]
+    Uptime,
 }
 
 macro_rules! policy_enum {
@@ -151,6 +155,11 @@ policy_enum!(
     PackageDeduction { /** 5 minutes per distinct instant, added after the union. */ Count = "count", /** The period [instant, instant + 5 min), unioned. */ Period = "period" } default Count
 );
 
+policy_enum!(
+    /// `uptime_missing_probe` (SPEC §7.2).
+    UptimeMissingProbe { /** A missing probe counts as failed. */ Failed = "failed", /** Missing probes are left out and reported. */ Excluded = "excluded" } default Failed
+);
+
 /// `small_sample_max_late` (SPEC §6.2.3): `off`, or `(N, K)` written `"N,K"`:
 /// with fewer than N measurements the goal is met iff at most K exceed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -248,6 +257,8 @@ pub struct Policies {
     pub ops_update_interval: OpsUpdateInterval,
     /// Index into each [`PENDING_B72A_POLICIES`] entry's values (0: default).
     pub pending: [u8; 15],
+    /// `uptime_missing_probe` (SPEC §7.2).
+    pub uptime_missing_probe: UptimeMissingProbe,
 }
 
 /// Where a policy value came from.
@@ -322,6 +333,10 @@ impl Policies {
                 }
                 v
             }
+            Annex::Uptime => vec![(
+                "uptime_missing_probe",
+                self.uptime_missing_probe.as_str().into(),
+            )],
         }
     }
 
@@ -441,6 +456,7 @@ impl Policies {
             "third_party_resolution_stop" => self.third_party_resolution_stop = parse(&key, v)?,
             "notification_clock_start" => self.notification_clock_start = parse(&key, v)?,
             "ops_update_interval" => self.ops_update_interval = parse(&key, v)?,
+            "uptime_missing_probe" => self.uptime_missing_probe = parse(&key, v)?,
             _ => match PENDING_B72A_POLICIES.iter().position(|(n, _)| *n == name) {
                 Some(i) => {
                     let values = PENDING_B72A_POLICIES[i].1;
@@ -826,6 +842,51 @@ pub struct ResponseTimeGoal {
     pub points: BTreeMap<String, MeasuringPoint>,
 }
 
+/// A probe-average uptime goal (SPEC §7.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UptimeGoal {
+    /// Stable id: the goal is `vdx.uptime.<id>`.
+    pub id: String,
+    /// Label as printed (e.g. `Oppetid - VDX-infrastruktur`).
+    pub label: String,
+    /// Goal group of the history table (e.g. `Drift`).
+    pub group: Option<String>,
+    /// How it is measured (Opgørelse af servicemål).
+    pub method: String,
+    /// Service id of `availability_probe_summary` events.
+    pub service: String,
+    /// Probe points (`availability` samples' `point_id`).
+    pub points: Vec<String>,
+    /// Expected interval between probes per point, seconds.
+    pub interval_seconds: u32,
+    /// Target.
+    pub target: Hundredths,
+    /// Leave out probes inside agreed service windows.
+    pub exclude_windows: bool,
+}
+
+/// A counter without a target (SPEC §7.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    /// Metric id of `usage_metric_observed`; the goal is `vdx.counter.<id>`.
+    pub id: String,
+    /// Label as printed.
+    pub label: String,
+    /// How it is counted.
+    pub method: String,
+}
+
+/// Report data of a quarterly report (SPEC §7.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportInfo {
+    /// System name (Systemnavn).
+    pub system_name: String,
+    /// Responsible authority (Systemansvarlige myndighed).
+    pub responsible_authority: String,
+    /// Contact: name, organisation, e-mail, phone.
+    pub contact: Vec<(String, String)>,
+}
+
 /// The Bilag 7.2.A goals a rule set enables.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct B72aGoals {
@@ -900,6 +961,12 @@ pub struct RuleSet {
     /// Penalty mapping (SPEC §10): points for each month a Bilag 7.2.A goal
     /// is not met, by goal id.
     pub penalties: BTreeMap<String, Tenths>,
+    /// Probe-average uptime goals, in rule-set order (annex `uptime`).
+    pub uptime: Vec<UptimeGoal>,
+    /// Counters without targets, in rule-set order.
+    pub counters: Vec<Counter>,
+    /// Report data for quarterly reports.
+    pub report: Option<ReportInfo>,
 }
 
 // ------------------------------------------------------------ the file shape
@@ -933,6 +1000,103 @@ struct Raw {
     third_parties: BTreeMap<String, RawThirdParty>,
     #[serde(default)]
     penalties: BTreeMap<String, String>,
+    #[serde(default)]
+    counters: Vec<serde_json::Value>,
+    #[serde(default)]
+    report: Option<RawReportInfo>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReportInfo {
+    system_name: String,
+    responsible_authority: String,
+    #[serde(default)]
+    contact: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUptime {
+    id: String,
+    label: String,
+    #[serde(default)]
+    group: Option<String>,
+    method: String,
+    service: String,
+    points: Vec<String>,
+    interval_seconds: u32,
+    target: String,
+    #[serde(default)]
+    exclude_windows: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCounter {
+    id: String,
+    label: String,
+    method: String,
+}
+
+fn uptime_goals(raw: &[serde_json::Value]) -> Result<Vec<UptimeGoal>, RuleSetError> {
+    let mut out: Vec<UptimeGoal> = Vec::new();
+    for (i, v) in raw.iter().enumerate() {
+        let key = format!("goals.uptime[{i}]");
+        let r: RawUptime =
+            serde_json::from_value(v.clone()).map_err(|e| err(&key, e.to_string()))?;
+        let key = format!("goals.uptime.{}", r.id);
+        if out.iter().any(|g| g.id == r.id) {
+            return Err(err(&key, "the id is used twice"));
+        }
+        let target = Hundredths::parse(&r.target).ok_or_else(|| {
+            err(
+                &format!("{key}.target"),
+                format!(
+                    "`{}` is not a percentage with at most two decimals",
+                    r.target
+                ),
+            )
+        })?;
+        if r.interval_seconds == 0 {
+            return Err(err(
+                &format!("{key}.interval_seconds"),
+                "must be at least 1",
+            ));
+        }
+        if r.points.is_empty() {
+            return Err(err(&format!("{key}.points"), "lists no probe point"));
+        }
+        out.push(UptimeGoal {
+            id: r.id,
+            label: r.label,
+            group: r.group,
+            method: r.method,
+            service: r.service,
+            points: r.points,
+            interval_seconds: r.interval_seconds,
+            target,
+            exclude_windows: r.exclude_windows,
+        });
+    }
+    Ok(out)
+}
+
+fn counters(raw: &[serde_json::Value]) -> Result<Vec<Counter>, RuleSetError> {
+    let mut out: Vec<Counter> = Vec::new();
+    for (i, v) in raw.iter().enumerate() {
+        let r: RawCounter = serde_json::from_value(v.clone())
+            .map_err(|e| err(&format!("counters[{i}]"), e.to_string()))?;
+        if out.iter().any(|c| c.id == r.id) {
+            return Err(err(&format!("counters.{}", r.id), "the id is used twice"));
+        }
+        out.push(Counter {
+            id: r.id,
+            label: r.label,
+            method: r.method,
+        });
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize)]
@@ -1031,6 +1195,8 @@ struct RawGoals {
     availability: Option<BTreeMap<String, serde_json::Value>>,
     #[serde(default)]
     response_times: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    uptime: Vec<serde_json::Value>,
 }
 
 /// Reads the keys of one goal table, each exactly once, and reports unknown
@@ -1321,7 +1487,8 @@ impl RuleSet {
             let all = policies
                 .values_for(Annex::Bilag6)
                 .into_iter()
-                .chain(policies.values_for(Annex::Bilag72a));
+                .chain(policies.values_for(Annex::Bilag72a))
+                .chain(policies.values_for(Annex::Uptime));
             if let Some((n, _)) = all.into_iter().find(|(n, _)| n == name) {
                 policies_named.push(n);
             }
@@ -1364,6 +1531,26 @@ impl RuleSet {
                 "Bilag 7.2.A goals in a rule set whose annex is not bilag7_2a",
             ));
         }
+        let uptime = uptime_goals(&raw.goals.uptime)?;
+        let counters = counters(&raw.counters)?;
+        if raw.annex == Annex::Uptime {
+            if uptime.is_empty() && counters.is_empty() {
+                return Err(err(
+                    "goals.uptime",
+                    "an uptime rule set defines at least one uptime goal or counter",
+                ));
+            }
+        } else if !uptime.is_empty() {
+            return Err(err(
+                "goals.uptime",
+                "uptime goals in a rule set whose annex is not uptime",
+            ));
+        }
+        let report = raw.report.map(|r| ReportInfo {
+            system_name: r.system_name,
+            responsible_authority: r.responsible_authority,
+            contact: r.contact.into_iter().collect(),
+        });
         let mut integrations = BTreeMap::new();
         for (name, c) in &raw.integrations {
             let key = format!("integrations.{name}");
@@ -1456,6 +1643,9 @@ impl RuleSet {
             batch_complexity,
             third_parties,
             penalties,
+            uptime,
+            counters,
+            report,
         })
     }
 

@@ -213,6 +213,7 @@ pub fn report_from_events(
     let result = match v.rules.annex {
         Annex::Bilag6 => bilag6::evaluate(&facts, &ctx, q.month),
         Annex::Bilag72a => slaledger_projections::b72a::evaluate(&facts, &ctx, q.month),
+        Annex::Uptime => slaledger_projections::uptime::evaluate(&facts, &ctx, q.month),
     }
     .ok_or(ReplayError::NoRuleSet {
         stream: q.stream.clone(),
