@@ -82,7 +82,7 @@ pub fn counts(
         for (i, hit) in marks.iter().enumerate() {
             let t = lo + i as i64 * interval;
             let covered = summarised.iter().any(|s| s.from <= t && t < s.to);
-            if !(hit || covered || goal.exclude_windows && in_window(t)) {
+            if !(*hit || covered || goal.exclude_windows && in_window(t)) {
                 c.missing += 1;
             }
         }
