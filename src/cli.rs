@@ -84,9 +84,16 @@ pub enum ReportFormat {
 /// `report` arguments.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Month, YYYY-MM.
+    /// Month, YYYY-MM: the monthly report (SPEC §8).
+    #[arg(long, required_unless_present_any = ["quarter", "period_from"], conflicts_with_all = ["quarter", "period_from"])]
+    pub month: Option<String>,
+    /// Calendar quarter, YYYY-Qn: the quarterly report (SPEC §7).
+    #[arg(long, conflicts_with = "period_from")]
+    pub quarter: Option<String>,
+    /// First month of a three-month period, YYYY-MM: the quarterly report
+    /// for periods that are not calendar quarters (the VDX report's May-July).
     #[arg(long)]
-    pub month: String,
+    pub period_from: Option<String>,
     /// Stream (may be left out when the ledger has only one).
     #[arg(long)]
     pub stream: Option<String>,

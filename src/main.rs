@@ -112,8 +112,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Report(a) => {
             let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
             print_open_report(&report);
-            let month = slaledger_ledger::vocab::Month::parse(&a.month)
-                .with_context(|| format!("--month `{}` is not a month YYYY-MM", a.month))?;
             let eval =
                 a.at.as_deref()
                     .map(Instant::parse)
@@ -137,6 +135,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
             };
+            let quarter_first = match (&a.quarter, &a.period_from) {
+                (Some(qs), _) => Some(
+                    slaledger_projections::quarterly::parse_quarter(qs)
+                        .with_context(|| format!("--quarter `{qs}` is not a quarter YYYY-Qn"))?,
+                ),
+                (None, Some(p)) => Some(
+                    slaledger_ledger::vocab::Month::parse(p)
+                        .with_context(|| format!("--period-from `{p}` is not a month YYYY-MM"))?,
+                ),
+                (None, None) => None,
+            };
+            if let Some(first) = quarter_first {
+                let q = slaledger_replay::quarter::QuarterQuery {
+                    stream,
+                    first,
+                    eval,
+                };
+                let r = slaledger_replay::quarter::quarter_report(&ledger, &q)?;
+                match a.format {
+                    cli::ReportFormat::Json => println!("{}", r.canonical),
+                    cli::ReportFormat::Md => {
+                        print!("{}", slaledger_projections::quarterly::to_markdown(&r))
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let m = a.month.unwrap_or_default();
+            let month = slaledger_ledger::vocab::Month::parse(&m)
+                .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?;
             let q = slaledger_replay::month::MonthQuery {
                 stream,
                 month,

@@ -23,6 +23,7 @@ pub mod calendar;
 pub mod facts;
 pub mod intervals;
 pub mod probes;
+pub mod quarterly;
 pub mod report;
 pub mod ruleset;
 pub mod uptime;

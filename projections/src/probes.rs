@@ -637,9 +637,9 @@ pub(crate) fn control_line(
         label_da: "Kontrolmåling (14.5)".into(),
         label_en: "control measurements (14.5)".into(),
         source: "Bilag 7.2.A 14.5",
-        figure: Figure::Late(failed),
-        target: "each passes all four goals: ≥ 99.9 % within maximum and ≥ 98 % within desired, UI and service".into(),
-        counts: vec![("n", n), ("within", n - failed), ("late", failed)],
+        figure: Figure::Count(failed),
+        target: "failed measurements; each passes iff all four goals: ≥ 99.9 % within maximum and ≥ 98 % within desired, UI and service".into(),
+        counts: vec![("n", n), ("within", n - failed), ("failed", failed)],
         // SPEC §6.9: no monthly verdict; each measurement passes or fails.
         verdict: Verdict::NoTarget,
         shortfall: None,

@@ -763,6 +763,7 @@ pub fn to_markdown(r: &Report) -> String {
             "late",
             "missing",
             "events",
+            "failed",
             "agreed_minutes",
             "downtime_minutes",
         ]
@@ -865,6 +866,74 @@ pub fn to_markdown(r: &Report) -> String {
     }
     if !any {
         out.push_str("None.\n");
+    }
+    // Availability: every interval that added downtime, was excluded or
+    // removed as window time (SPEC §6.6.9), with its source.
+    let mut first = true;
+    for g in v["goals"].as_array().into_iter().flatten() {
+        let f = &g["figure"];
+        let lists = [
+            ("contributions", "adds"),
+            ("excluded", "excluded"),
+            ("windows", "window removed"),
+        ];
+        if lists
+            .iter()
+            .all(|(k, _)| f[*k].as_array().is_none_or(|a| a.is_empty()))
+        {
+            continue;
+        }
+        if first {
+            out.push_str("\n## Downtime, exclusions and windows\n");
+            first = false;
+        }
+        out.push_str(&format!(
+            "\n`{}`: {} downtime minutes of {} agreed{}\n\n",
+            s(&g["goal"]),
+            f["downtime_minutes"],
+            f["agreed_minutes"],
+            if f["package_minutes"].as_i64().unwrap_or(0) > 0 {
+                format!(
+                    " (of which {} min for deducting probe packages)",
+                    f["package_minutes"]
+                )
+            } else {
+                String::new()
+            }
+        ));
+        for (key, verb) in lists {
+            for c in f[key].as_array().into_iter().flatten() {
+                let ids: Vec<String> = c["events"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|e| format!("{}@{}", s(&e["id"]), e["seq"]))
+                    .collect();
+                let ms = c["counted_ms"].as_i64().unwrap_or(0);
+                let object = s(&c["object"]);
+                out.push_str(&format!(
+                    "- {}{}: {} to {}, {verb} {}{}\n",
+                    s(&c["kind"]),
+                    if object.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" `{object}`")
+                    },
+                    s(&c["from"]),
+                    s(&c["to"]),
+                    if ms % 60_000 == 0 {
+                        format!("{} min", ms / 60_000)
+                    } else {
+                        format!("{}.{:03} s", ms / 1000, ms % 1000)
+                    },
+                    if ids.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; events: {}", ids.join(", "))
+                    }
+                ));
+            }
+        }
     }
     out.push_str("\n## Open clocks at month end\n\n");
     let open = v["open_clocks"].as_array().cloned().unwrap_or_default();

@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod month;
+pub mod quarter;
 
 use slaledger_ledger::time::Instant;
 

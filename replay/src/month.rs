@@ -7,7 +7,7 @@ use slaledger_ledger::event::{Event, StoredEvent, SCHEMA_VERSION};
 use slaledger_ledger::store::{Ledger, ReadError};
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::Month;
-use slaledger_projections::bilag6::{self, Context};
+use slaledger_projections::bilag6::{self, Context, MonthResult};
 use slaledger_projections::facts::{self, EventRef};
 use slaledger_projections::report::{self, Header, Report, RuleSetRef};
 use slaledger_projections::ruleset::{Annex, RuleSet, RuleSetError};
@@ -112,6 +112,28 @@ pub fn governing(versions: &[Version], m: Month) -> Option<&Version> {
         .max_by_key(|v| (v.reference.effective_from, v.reference.event.seq))
 }
 
+/// Evaluates month `m` under version `v` (the one governing it), with the
+/// annex's evaluator; `None` if no rule set governs the month.
+pub fn evaluate_month(
+    facts: &facts::Facts<'_>,
+    versions: &[Version],
+    v: &Version,
+    m: Month,
+    eval: Instant,
+) -> Option<MonthResult> {
+    let rules_for = |m: Month| governing(versions, m).map(|v| &v.rules);
+    let ctx = Context {
+        rules_for: &rules_for,
+        policies: v.rules.policies,
+        eval,
+    };
+    match v.rules.annex {
+        Annex::Bilag6 => bilag6::evaluate(facts, &ctx, m),
+        Annex::Bilag72a => slaledger_projections::b72a::evaluate(facts, &ctx, m),
+        Annex::Uptime => slaledger_projections::uptime::evaluate(facts, &ctx, m),
+    }
+}
+
 /// A stream's events (ledger order) as read through a ledger position.
 #[derive(Debug, Clone)]
 pub struct StreamRead {
@@ -204,22 +226,12 @@ pub fn report_from_events(
         None => (last_recorded, "ledger_head_recorded_at"),
     };
     let facts = facts::current(events, eval);
-    let rules_for = |m: Month| governing(&versions, m).map(|v| &v.rules);
-    let ctx = Context {
-        rules_for: &rules_for,
-        policies: v.rules.policies,
-        eval,
-    };
-    let result = match v.rules.annex {
-        Annex::Bilag6 => bilag6::evaluate(&facts, &ctx, q.month),
-        Annex::Bilag72a => slaledger_projections::b72a::evaluate(&facts, &ctx, q.month),
-        Annex::Uptime => slaledger_projections::uptime::evaluate(&facts, &ctx, q.month),
-    }
-    .ok_or(ReplayError::NoRuleSet {
-        stream: q.stream.clone(),
-        month: q.month,
-        first: v.reference.effective_from,
-    })?;
+    let result =
+        evaluate_month(&facts, &versions, v, q.month, eval).ok_or(ReplayError::NoRuleSet {
+            stream: q.stream.clone(),
+            month: q.month,
+            first: v.reference.effective_from,
+        })?;
     let header = Header {
         stream: q.stream.clone(),
         month: q.month,

@@ -47,6 +47,15 @@ pub fn b72a_rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
     RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
 }
 
+/// The VDX example rule set with edits.
+pub fn vdx_rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
+    let text = include_str!("../../../examples/vdx/rules.toml");
+    let tv: toml::Value = toml::from_str(text).unwrap();
+    let mut v = serde_json::to_value(tv).unwrap();
+    edit(&mut v);
+    RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
+}
+
 /// A goal line of a result.
 pub fn goal<'a>(r: &'a MonthResult, id: &str) -> &'a slaledger_projections::bilag6::GoalLine {
     r.goals
@@ -393,6 +402,23 @@ impl Month6 {
             eval,
         };
         evaluator(&facts, &ctx, month(m)).unwrap()
+    }
+
+    /// Evaluates month `m` of an uptime (VDX-style) stream.
+    pub fn eval_uptime_with(
+        &self,
+        rules: &RuleSet,
+        policies: Policies,
+        m: &str,
+        eval: &str,
+    ) -> MonthResult {
+        self.eval_by(
+            slaledger_projections::uptime::evaluate,
+            rules,
+            policies,
+            m,
+            eval,
+        )
     }
 
     pub fn eval(&self, m: &str, eval: &str) -> MonthResult {
