@@ -18,6 +18,9 @@ const RULES: &str = include_str!("../examples/bilag6/rules.toml");
 const JUNE: &str = include_str!("../examples/bilag6/june-2025.jsonl");
 const B72A_RULES: &str = include_str!("../examples/bilag7-2a/rules.toml");
 const B72A_SPRING: &str = include_str!("../examples/bilag7-2a/spring-2025.jsonl");
+const B72A_JUNE: &str = include_str!("../examples/bilag7-2a/june-2025-availability.jsonl");
+const VDX_RULES: &str = include_str!("../examples/vdx/rules.toml");
+const VDX_2025: &str = include_str!("../examples/vdx/2025.jsonl");
 
 fn step(n: u32, title: &str) {
     println!("\n== {n}. {title}");
@@ -206,17 +209,91 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         println!("{total}  (the rule set maps missed goals to points, SPEC §10)");
     }
     println!("report hash {}", report.hash);
+
+    step(
+        8,
+        "availability in June 2025: a window overrun, a non-redundant state, a third party's outage, probes and control measurements (SPEC §6.6-6.9)",
+    );
+    let out = ledger.append(input::parse_jsonl(B72A_JUNE)?, None, now)?;
+    println!(
+        "appended {} events of stream `b72a-example`; head {}",
+        out.appended.end - out.appended.start,
+        out.head
+    );
+    let q = slaledger_replay::month::MonthQuery {
+        stream: "b72a-example".into(),
+        month: slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
+        eval: Some(Instant::parse("2025-07-15T10:00:00Z")?),
+    };
+    let report = slaledger_replay::month::month_report(&ledger, &q)?;
+    let md = slaledger_projections::report::to_markdown(&report);
+    for l in md.lines().filter(|l| {
+        (l.starts_with("| availability") && l.contains(", production |"))
+            || l.starts_with("| KTS")
+            || l.starts_with("| user-experienced availability, combined, production")
+            || l.starts_with("| control measurements")
+    }) {
+        println!("{l}");
+    }
+    if let Some(d) = md.split("\n## Downtime, exclusions and windows\n\n").nth(1) {
+        println!("where the production application minutes come from:");
+        for l in d.lines().skip(2).take_while(|l| l.starts_with("- ")) {
+            println!("{l}");
+        }
+    }
+    for l in md.lines().filter(|l| {
+        l.starts_with("- probe_trigger_without_incident") || l.starts_with("- failing_control")
+    }) {
+        println!("{l}");
+    }
+
+    step(
+        9,
+        "a third stream: the VDX quarterly report for May-July 2025 (SPEC §7)",
+    );
+    let medcom = Actor {
+        party: Party::Supplier,
+        identity: "drift@medcom.example".into(),
+        operated_by: None,
+    };
+    let draft =
+        crate::rules::rule_set_draft(VDX_RULES, Path::new("examples/vdx/rules.toml"), medcom, now)?;
+    // The VDX events run to the end of July: recorded in August.
+    let august = Instant::parse("2025-08-10T10:00:00Z")?;
+    ledger.append(vec![draft], None, august)?;
+    let out = ledger.append(input::parse_jsonl(VDX_2025)?, None, august)?;
+    println!(
+        "appended {} events of stream `vdx` (daily probe summaries, counters, a comment); head {}",
+        out.appended.end - out.appended.start,
+        out.head
+    );
+    let q = slaledger_replay::quarter::QuarterQuery {
+        stream: "vdx".into(),
+        first: slaledger_ledger::vocab::Month::parse("2025-05").context("month")?,
+        eval: Some(Instant::parse("2025-08-10T10:00:00Z")?),
+    };
+    let quarter = slaledger_replay::quarter::quarter_report(&ledger, &q)?;
+    let md = slaledger_projections::quarterly::to_markdown(&quarter);
+    for l in md
+        .lines()
+        .skip_while(|l| !l.starts_with("## Afrapportering"))
+        .take_while(|l| !l.starts_with("## Historiske"))
+        .filter(|l| !l.is_empty())
+    {
+        println!("{l}");
+    }
+    println!("report hash {}", quarter.hash);
     let last_batch = out.appended.end - out.appended.start;
     let kept_head = ledger.head();
     drop(ledger);
 
-    step(8, "verify: recompute the whole chain and check the index");
+    step(10, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        9,
+        11,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -231,7 +308,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(10, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(12, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -265,7 +342,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
     let _ = head_before;
 
-    println!("\nNext to land here: availability and probes (issue 4), an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
+    println!("\nNext to land here: an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
     Ok(())
 }
 
