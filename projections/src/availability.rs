@@ -680,7 +680,12 @@ pub(crate) struct Inputs<'x, 'a> {
     pub(crate) m: Month,
     pub(crate) eval: Instant,
     /// The response-time goal and the facts its samples come from.
-    pub(crate) probes: Option<(&'x crate::ruleset::ResponseTimeGoal, &'x Facts<'x>)>,
+    /// (all facts, the facts without probe samples).
+    pub(crate) probes: Option<(
+        &'x crate::ruleset::ResponseTimeGoal,
+        &'x Facts<'x>,
+        &'x Facts<'x>,
+    )>,
 }
 
 /// The availability goal lines of the month (SPEC §6.6-6.7): six supplier
@@ -732,14 +737,14 @@ pub(crate) fn lines(
                 }
                 let busy = intervals::union(busy);
                 let windows = intervals::union(wt.removed.iter().map(|(s, _)| *s).collect());
-                if let Some((goal, facts)) = x.probes {
+                if let Some((goal, facts, lean)) = x.probes {
                     let (lo, hi) = (
                         calendar::month_bounds(x.m).0.millis(),
                         calendar::month_bounds(x.m).1.millis(),
                     );
                     let all = crate::probes::samples(facts, goal, x.pol, (lo, hi));
                     let (p, counts, f) = crate::probes::deductions(
-                        facts, &all, goal, x.pol, x.m, x.eval, &busy, &windows,
+                        lean, &all, goal, x.pol, x.m, x.eval, &busy, &windows,
                     );
                     findings.extend(f);
                     extra.extend(p.intervals);
@@ -784,7 +789,7 @@ pub(crate) fn lines(
                                 && d.spans.iter().any(|s| s.from <= t + match_ms && t < s.to)
                         })
                     };
-                    control = crate::probes::control_line(facts, goal, x.m, &rt_open, findings);
+                    control = crate::probes::control_line(lean, goal, x.m, &rt_open, findings);
                 }
             }
             let a = month_figure(

@@ -489,11 +489,14 @@ pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthR
 }
 
 fn evaluate_inner(
-    facts: &Facts<'_>,
+    all_facts: &Facts<'_>,
     ctx: &Context<'_>,
     m: Month,
     with_yearly_cap: bool,
 ) -> Option<MonthResult> {
+    // Only the probe rules read samples; every other family reads the lean view.
+    let lean = all_facts.without_probe_samples();
+    let facts = &lean;
     let rules = (ctx.rules_for)(m)?;
     let pol = ctx.policies;
     let eval = ctx.eval;
@@ -700,7 +703,11 @@ fn evaluate_inner(
             pol: &pol,
             m,
             eval,
-            probes: rules.b72a.response_times.as_ref().map(|g| (g, facts)),
+            probes: rules
+                .b72a
+                .response_times
+                .as_ref()
+                .map(|g| (g, all_facts, facts)),
         };
         let lines = crate::availability::lines(&x, out.findings);
         out.goals.extend(lines);
@@ -715,7 +722,7 @@ fn evaluate_inner(
         }
     }
     let points = Tenths(goals.iter().map(|g| g.points.0).sum());
-    let earlier = |mm: Month| evaluate_inner(facts, ctx, mm, false).map(|r| r.total.points);
+    let earlier = |mm: Month| evaluate_inner(all_facts, ctx, mm, false).map(|r| r.total.points);
     let total = crate::bilag6::month_total(
         facts,
         ctx,

@@ -70,6 +70,70 @@ pub struct Facts<'e> {
     pub facts: Vec<Fact<'e>>,
     /// Every correction applied, in ledger order of the corrections.
     pub corrections: Vec<AppliedCorrection>,
+    /// Positions in `facts` of the UI and service probe samples, by
+    /// `started_at` then position; built on first use (a month of probes
+    /// then reads only its own stretch, see [`Facts::probe_samples`]).
+    probe_index: std::sync::OnceLock<Vec<(i64, u32)>>,
+    /// Positions of the facts that are not probe samples; built on first use.
+    lean: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl<'e> Facts<'e> {
+    /// Wraps facts (tests and overlays build them directly).
+    pub fn new(facts: Vec<Fact<'e>>, corrections: Vec<AppliedCorrection>) -> Self {
+        Facts {
+            facts,
+            corrections,
+            probe_index: std::sync::OnceLock::new(),
+            lean: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The facts without `probe_sample` events, in the same order: the goal
+    /// families that never read samples iterate this (a year of 5-minute
+    /// probes is ~99 % of a stream's facts).
+    pub fn without_probe_samples(&self) -> Facts<'e> {
+        let positions = self.lean.get_or_init(|| {
+            self.facts
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !matches!(&*f.event, Event::ProbeSample(_)))
+                .map(|(i, _)| i as u32)
+                .collect()
+        });
+        Facts::new(
+            positions
+                .iter()
+                .map(|i| self.facts[*i as usize].clone())
+                .collect(),
+            self.corrections.clone(),
+        )
+    }
+
+    /// The UI and service `probe_sample` facts as (started_at ms, position in
+    /// `facts`), ordered by time then position.
+    pub fn probe_samples(&self) -> &[(i64, u32)] {
+        self.probe_index.get_or_init(|| {
+            let mut v: Vec<(i64, u32)> = self
+                .facts
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| match &*f.event {
+                    Event::ProbeSample(s)
+                        if !matches!(
+                            s.probe_kind,
+                            slaledger_ledger::vocab::ProbeKind::Availability
+                        ) =>
+                    {
+                        Some((s.started_at.millis(), i as u32))
+                    }
+                    _ => None,
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        })
+    }
 }
 
 /// Builds the current facts from a stream's events in ledger order.
@@ -139,5 +203,5 @@ pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
             })
         })
         .collect();
-    Facts { facts, corrections }
+    Facts::new(facts, corrections)
 }

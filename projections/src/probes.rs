@@ -122,9 +122,9 @@ pub fn classify(
 pub const LOOKBACK_MS: i64 = 24 * 3_600_000;
 
 /// The UI and service samples that judge `[lo, hi)`: those from `lo` minus
-/// [`LOOKBACK_MS`] to `hi`, plus each point's last sample before that (the
-/// continuous gap timeline pairs a month's first sample with it), in time
-/// order (ledger order among equal instants).
+/// [`LOOKBACK_MS`] to `hi`, plus each configured point's last sample before
+/// that (the continuous gap timeline pairs a month's first sample with it),
+/// in time order (ledger order among equal instants).
 pub fn samples<'a>(
     facts: &'a Facts<'a>,
     goal: &ResponseTimeGoal,
@@ -132,20 +132,13 @@ pub fn samples<'a>(
     (lo, hi): (i64, i64),
 ) -> Vec<Sample<'a>> {
     let from = lo.saturating_sub(LOOKBACK_MS);
-    let mut out = Vec::new();
-    let mut before: BTreeMap<&str, Sample<'a>> = BTreeMap::new();
-    for f in &facts.facts {
+    let index = facts.probe_samples();
+    let sample = |pos: u32| -> Option<Sample<'a>> {
+        let f = &facts.facts[pos as usize];
         let Event::ProbeSample(s) = &*f.event else {
-            continue;
+            return None;
         };
-        let at = s.started_at.millis();
-        if at >= hi || !matches!(s.probe_kind, ProbeKind::Ui | ProbeKind::Service) {
-            continue;
-        }
-        if at < from && before.get(s.point_id.as_str()).is_some_and(|b| b.at > at) {
-            continue;
-        }
-        let Some(over) = classify(
+        let over = classify(
             goal,
             pol,
             s.probe_kind,
@@ -157,33 +150,41 @@ pub fn samples<'a>(
                 integration_ms: s.integration_ms,
                 excluded_ms: s.excluded_ms,
             },
-        ) else {
-            continue;
-        };
-        let sample = Sample {
+        )?;
+        Some(Sample {
             point: &s.point_id,
             kind: s.probe_kind,
             round: &s.round_id,
-            at,
+            at: s.started_at.millis(),
             over,
             event: f.origin(),
+        })
+    };
+    let first = index.partition_point(|(t, _)| *t < from);
+    let last = index.partition_point(|(t, _)| *t < hi);
+    let mut out: Vec<Sample<'a>> = index[first..last]
+        .iter()
+        .filter_map(|(_, pos)| sample(*pos))
+        .collect();
+    // Each configured point's last sample before the look-back, walking
+    // back until every point is found (or the stream's start).
+    let mut wanted: Vec<&str> = goal.points.keys().map(String::as_str).collect();
+    for (_, pos) in index[..first].iter().rev() {
+        if wanted.is_empty() {
+            break;
+        }
+        let Event::ProbeSample(s) = &*facts.facts[*pos as usize].event else {
+            continue;
         };
-        if at < from {
-            match before.get_mut(s.point_id.as_str()) {
-                Some(b) if b.at > at => {}
-                Some(b) => *b = sample,
-                None => {
-                    before.insert(&s.point_id, sample);
-                }
+        if let Some(w) = wanted.iter().position(|p| *p == s.point_id) {
+            if let Some(x) = sample(*pos) {
+                out.push(x);
+                wanted.swap_remove(w);
             }
-        } else {
-            out.push(sample);
         }
     }
-    out.extend(before.into_values());
-    // Stable: samples are nearly in time order already, and equal instants
-    // keep ledger order.
-    out.sort_by_key(|s| s.at);
+    // Stable: equal instants keep ledger order.
+    out.sort_by_key(|s| (s.at, s.event.seq));
     out
 }
 
@@ -251,7 +252,9 @@ pub struct KindCounts {
     pub packages: [i64; 5],
 }
 
-/// The probe deductions of a month (SPEC §6.8.5) given the time excluded
+/// The probe deductions of a month (SPEC §6.8.5) from the month's samples
+/// `all` (`facts` need not hold the samples: only waivers are read from
+/// it), given the time excluded
 /// for probes (`busy`: counted downtime and overruns; `windows`: agreed
 /// window time), the per-kind counts, and findings.
 #[allow(clippy::too_many_arguments)]
