@@ -277,12 +277,20 @@ pub(crate) fn disruptions<'a>(
             infra = true;
         }
         // [start, resolved₁), [reopened₁, resolved₂), …; open ones run to eval.
-        let mut marks: Vec<(Instant, u64, bool)> = inc
-            .resolutions
-            .iter()
-            .map(|f| (f.at, f.seq, false))
-            .chain(inc.reopenings.iter().map(|f| (f.at, f.seq, true)))
-            .collect();
+        let mut marks: Vec<(Instant, u64, bool)> = match inc.control {
+            // SPEC §6.9: from the failing measurement to the next passing one.
+            Some(link) => link
+                .resolution
+                .map(|f| (f.at, f.seq, false))
+                .into_iter()
+                .collect(),
+            None => inc
+                .resolutions
+                .iter()
+                .map(|f| (f.at, f.seq, false))
+                .chain(inc.reopenings.iter().map(|f| (f.at, f.seq, true)))
+                .collect(),
+        };
         marks.sort();
         let mut spans = Vec::new();
         let mut open_from = Some(start);
@@ -299,8 +307,16 @@ pub(crate) fn disruptions<'a>(
         if let Some(s) = open_from {
             spans.push(Span::new(s.millis(), eval.millis().max(s.millis())));
         }
-        for f in inc.resolutions.iter().chain(&inc.reopenings) {
-            refs.extend(f.refs());
+        match inc.control {
+            Some(link) => {
+                refs.extend(link.failing.refs());
+                refs.extend(link.resolution.into_iter().flat_map(|f| f.refs()));
+            }
+            None => {
+                for f in inc.resolutions.iter().chain(&inc.reopenings) {
+                    refs.extend(f.refs());
+                }
+            }
         }
         let spans = intervals::union(spans);
         // Non-redundant state: production infrastructure starts earlier.
@@ -680,6 +696,8 @@ pub(crate) struct Inputs<'x, 'a> {
     pub(crate) m: Month,
     pub(crate) eval: Instant,
     /// The response-time goal and the facts its samples come from.
+    /// Seqs of the failing control measurements an incident is linked to.
+    pub(crate) linked: &'x [u64],
     /// (all facts, the facts without probe samples).
     pub(crate) probes: Option<(
         &'x crate::ruleset::ResponseTimeGoal,
@@ -781,15 +799,7 @@ pub(crate) fn lines(
                             }
                         }
                     }
-                    let rt_open = |t: i64| {
-                        x.ds.iter().any(|d| {
-                            d.env == Environment::Production
-                                && d.app
-                                && d.cause == Cause::ResponseTime
-                                && d.spans.iter().any(|s| s.from <= t + match_ms && t < s.to)
-                        })
-                    };
-                    control = crate::probes::control_line(lean, goal, x.m, &rt_open, findings);
+                    control = crate::probes::control_line(lean, goal, x.m, x.linked, findings);
                 }
             }
             let a = month_figure(

@@ -59,6 +59,18 @@ pub(crate) struct Inc<'a> {
     /// The start moved to a non-redundant state (`non_redundant_start =
     /// incident`, SPEC §6.6.7).
     pub(crate) moved_start: Option<(Instant, &'a Fact<'a>)>,
+    /// A failing control measurement this incident was created for (SPEC
+    /// §6.9), and the next complete passing one that resolves it.
+    pub(crate) control: Option<ControlLink<'a>>,
+}
+
+/// The control measurements that start and end an incident (SPEC §6.9).
+#[derive(Clone, Copy)]
+pub(crate) struct ControlLink<'a> {
+    /// The failing measurement.
+    pub(crate) failing: &'a Fact<'a>,
+    /// The next complete, passing measurement of the same design, if any.
+    pub(crate) resolution: Option<&'a Fact<'a>>,
 }
 
 fn first<'a>(v: &[&'a Fact<'a>]) -> Option<&'a Fact<'a>> {
@@ -293,6 +305,11 @@ impl<'a> Inc<'a> {
     /// The actual resolution: the first resolution after the last reopening
     /// (as for Bilag 6, see `bilag6`).
     pub(crate) fn resolved(&self) -> Option<&'a Fact<'a>> {
+        // SPEC §6.9: a failing-measurement incident ends with the next
+        // complete passing measurement, whatever "resolved" fact is recorded.
+        if let Some(link) = self.control {
+            return link.resolution;
+        }
         let last_reopen = self.reopenings.iter().map(|f| (f.at, f.seq)).max();
         self.resolutions
             .iter()
@@ -506,6 +523,9 @@ fn evaluate_inner(
     if pol.non_redundant_start() == crate::ruleset::NonRedundantStart::Incident {
         crate::availability::move_incident_starts(&mut incs, facts, rules);
     }
+    if let Some(g) = &rules.b72a.response_times {
+        crate::probes::link_control_measurements(&mut incs, facts, g);
+    }
     let incs = incs;
     let mut findings = Vec::new();
     let mut open = Vec::new();
@@ -696,8 +716,13 @@ fn evaluate_inner(
         out.findings
             .extend(crate::windows::findings(&windows, m_start, m_end, eval));
         let ds = crate::availability::disruptions(&incs, facts, rules, &pol, eval, out.findings);
+        let linked: Vec<u64> = incs
+            .values()
+            .filter_map(|i| i.control.map(|c| c.failing.seq))
+            .collect();
         let x = crate::availability::Inputs {
             goal,
+            linked: &linked,
             ds: &ds,
             windows: &windows,
             pol: &pol,

@@ -551,12 +551,13 @@ pub(crate) fn kind_lines(counts: &[KindCounts; 2]) -> Vec<GoalLine> {
 }
 
 /// Control measurements completed in the month (SPEC §6.9): one line, one
-/// measurement per row, met iff every measurement passes.
+/// measurement per row (`passes` / `fails`), no monthly verdict. `linked`
+/// holds the seqs of failing measurements an incident was created for.
 pub(crate) fn control_line(
     facts: &Facts<'_>,
     goal: &ResponseTimeGoal,
     m: Month,
-    covered: &dyn Fn(i64) -> bool,
+    linked: &[u64],
     findings: &mut Vec<Finding>,
 ) -> Option<GoalLine> {
     let (ms, me) = crate::calendar::month_bounds(m);
@@ -568,13 +569,7 @@ pub(crate) fn control_line(
         if !(ms..me).contains(&c.completed_at) {
             continue;
         }
-        let mut pass = true;
-        for k in &c.per_kind {
-            let n = i128::from(k.count);
-            let within_max = n - i128::from(k.over_maximum);
-            let within_desired = n - i128::from(k.over_desired);
-            pass &= 1000 * within_max >= 999 * n && 100 * within_desired >= 98 * n;
-        }
+        let pass = passes(c);
         let short: Vec<String> = goal
             .points
             .iter()
@@ -600,16 +595,13 @@ pub(crate) fn control_line(
                 events: f.refs(),
             });
         }
-        let start = match c.requested_at {
-            Some(r) if r < c.completed_at => r,
-            _ => c.completed_at,
-        };
-        if !pass && !covered(start.millis()) {
+        if !pass && !linked.contains(&f.seq) {
             findings.push(Finding {
                 kind: "failing_control_measurement_without_incident",
                 text: format!(
-                    "control measurement `{}` failed; no production application response-time incident is open from {start} (14.5)",
-                    c.measurement_id
+                    "control measurement `{}` failed and no incident was created for it (14.5: an incident from {} until a corresponding measurement passes)",
+                    c.measurement_id,
+                    measurement_start(c)
                 ),
                 events: f.refs(),
             });
@@ -650,4 +642,120 @@ pub(crate) fn control_line(
         points: Tenths(0),
         population: pop,
     })
+}
+
+/// The start of a failing-measurement incident: the earlier of the
+/// measurement's completion and its should-have-been-performed instant.
+fn measurement_start(c: &slaledger_ledger::event::ControlMeasurement) -> Instant {
+    match c.requested_at {
+        Some(r) if r < c.completed_at => r,
+        _ => c.completed_at,
+    }
+}
+
+/// A control measurement passes all four goals (SPEC §6.9), exactly.
+fn passes(c: &slaledger_ledger::event::ControlMeasurement) -> bool {
+    c.per_kind.iter().all(|k| {
+        let n = i128::from(k.count);
+        1000 * (n - i128::from(k.over_maximum)) >= 999 * n
+            && 100 * (n - i128::from(k.over_desired)) >= 98 * n
+    })
+}
+
+/// Every configured measuring point has its minimum of measurements.
+fn complete(
+    c: &slaledger_ledger::event::ControlMeasurement,
+    goal: &ResponseTimeGoal,
+    m: Month,
+) -> bool {
+    goal.points
+        .iter()
+        .filter(|(_, p)| p.active_in(m))
+        .all(|(id, _)| {
+            c.per_point
+                .iter()
+                .find(|(p, _)| p == id)
+                .is_some_and(|(_, n)| *n >= u64::from(goal.control_min_per_point))
+        })
+}
+
+/// Links incidents created for a failing control measurement (SPEC §6.9):
+/// a production incident with cause `response_time` that is marked as
+/// coming from a control measurement (a should-have-detected finding of
+/// basis `control_measurement`, or `incident_detected.how` naming a control
+/// measurement / kontrolmåling) is linked to the latest failing measurement
+/// completed at or before its start. Its start becomes the measurement's
+/// start and its resolution the next complete passing measurement of the
+/// same design.
+pub(crate) fn link_control_measurements<'a>(
+    incs: &mut BTreeMap<&'a str, crate::b72a::Inc<'a>>,
+    facts: &'a Facts<'a>,
+    goal: &ResponseTimeGoal,
+) {
+    let measurements: Vec<(
+        &'a crate::facts::Fact<'a>,
+        &'a slaledger_ledger::event::ControlMeasurement,
+    )> = facts
+        .facts
+        .iter()
+        .filter_map(|f| match &*f.event {
+            Event::ControlMeasurement(c) => Some((f, &**c)),
+            _ => None,
+        })
+        .collect();
+    if measurements.is_empty() {
+        return;
+    }
+    for inc in incs.values_mut() {
+        let from_control = inc.should_have.iter().any(|f| {
+            matches!(&*f.event, Event::ShouldHaveDetectedEstablished(e)
+                if e.basis == slaledger_ledger::vocab::DetectionBasis::ControlMeasurement)
+        }) || matches!(inc.opened.map(|f| &*f.event), Some(Event::IncidentDetected(e)) if {
+            let h = e.how.to_lowercase();
+            h.contains("control measurement") || h.contains("kontrolmåling")
+        });
+        let response_time = match inc.opened.map(|f| &*f.event) {
+            Some(Event::IncidentReported(e)) => {
+                e.cause == slaledger_ledger::vocab::Cause::ResponseTime
+            }
+            Some(Event::IncidentDetected(e)) => {
+                e.cause == Some(slaledger_ledger::vocab::Cause::ResponseTime)
+            }
+            _ => false,
+        };
+        if !from_control
+            || !response_time
+            || inc.environment() != slaledger_ledger::vocab::Environment::Production
+        {
+            continue;
+        }
+        let Some((start, _)) = inc.start() else {
+            continue;
+        };
+        let failing = measurements
+            .iter()
+            .filter(|(_, c)| c.completed_at <= start && !passes(c))
+            .max_by_key(|(f, c)| (c.completed_at, f.seq));
+        let Some(&(ff, fc)) = failing else {
+            continue;
+        };
+        let resolution = measurements
+            .iter()
+            .filter(|(_, c)| {
+                c.completed_at > fc.completed_at
+                    && c.design_id == fc.design_id
+                    && passes(c)
+                    && complete(c, goal, crate::calendar::month_of(c.completed_at))
+            })
+            .min_by_key(|(f, c)| (c.completed_at, f.seq))
+            .map(|(f, _)| *f);
+        let s = measurement_start(fc);
+        if inc.moved_start.is_none_or(|(t, _)| s < t) {
+            inc.moved_start = Some((s, ff));
+        }
+        inc.control = Some(crate::b72a::ControlLink {
+            failing: ff,
+            resolution,
+        });
+    }
 }

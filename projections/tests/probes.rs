@@ -588,3 +588,39 @@ fn spec_6_7_probe_packages_join_the_supplier_figure_and_kts() {
         f => panic!("{f:?}"),
     }
 }
+
+#[test]
+fn spec_6_9_a_failing_measurement_incident_runs_until_the_next_passing_one() {
+    let mut b = Month6::default();
+    control(&mut b, "KM-F", "2025-05-13 10:40", (2000, 3, 25), (3000, 0, 43));
+    b.raw(
+        "incident_detected",
+        "supplier",
+        json!({"incident_id": "R", "detected_at": t("2025-05-13 11:00").to_string(),
+               "how": "control measurement KM-F failed", "environment": "production",
+               "areas": ["application"], "proposed_priority": "B", "cause": "response_time"}),
+        None,
+    )
+    // A recorded resolution does not end it (14.5).
+    .resolve("R", "2025-05-13 12:00");
+    control(&mut b, "KM-P", "2025-05-14 15:10", (2000, 0, 10), (3000, 0, 10));
+    let flagged = eval_with(&b, "2025-05", |_| {});
+    // 1,710 minutes; as a B incident over its 360-minute resolution goal.
+    let res = goal(&flagged, "b72a.resolution.B");
+    assert_eq!(res.population[0].value_ms, Some(1_710 * 60_000));
+    assert!(!res.population[0].within);
+    assert!(!flagged
+        .findings
+        .iter()
+        .any(|f| f.kind == "failing_control_measurement_without_incident"));
+    // Availability: excluded under `flagged`, 96.17 % under `probe_triggered_only`.
+    let avail = |r: &MonthResult| match &goal(r, PA).figure {
+        Figure::Availability(a) => (a.downtime_min, hundredths(a)),
+        f => panic!("{f:?}"),
+    };
+    assert_eq!(avail(&flagged), (0, 10_000));
+    let strict = eval_with(&b, "2025-05", |p| {
+        p.set("response_time_exclusion", "probe_triggered_only").unwrap()
+    });
+    assert_eq!(avail(&strict), (1_710, 9617));
+}
