@@ -597,6 +597,52 @@ impl Ledger {
         Ok(())
     }
 
+    /// Like [`Ledger::scan_records`], but hands out each segment's records
+    /// with seq in `[from, to]` at once, as `(seq, record bytes)` borrowed
+    /// from the segment read, so a caller can decode them in parallel.
+    pub fn scan_segments(
+        &self,
+        from: u64,
+        to: u64,
+        mut f: impl FnMut(&[(u64, &[u8])]),
+    ) -> Result<(), ReadError> {
+        let to = to.min(self.head.seq);
+        if from > to {
+            return Ok(());
+        }
+        self.indexer.wait(to).map_err(ReadError::IndexFailed)?;
+        let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
+        for (first, path) in self.segments.iter().filter(|s| s.0 >= start) {
+            if *first > to {
+                break;
+            }
+            let bytes = segment::read_all(path)?;
+            let mut records: Vec<(u64, &[u8])> = Vec::new();
+            let mut off = segment::HEADER_LEN;
+            let mut done = false;
+            while off < bytes.len() {
+                let (frame, total) =
+                    segment::parse_frame_ref(&bytes[off..]).map_err(|b| ReadError::Damaged {
+                        seq: 0,
+                        reason: format!("{}: frame at offset {off}: {b}", path.display()),
+                    })?;
+                if frame.seq > to {
+                    done = true;
+                    break;
+                }
+                if frame.seq >= from {
+                    records.push((frame.seq, frame.record));
+                }
+                off += total;
+            }
+            f(&records);
+            if done {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Streams decoded events with seq in `[from, to]`.
     pub fn events(
         &self,

@@ -592,7 +592,13 @@ fn spec_6_7_probe_packages_join_the_supplier_figure_and_kts() {
 #[test]
 fn spec_6_9_a_failing_measurement_incident_runs_until_the_next_passing_one() {
     let mut b = Month6::default();
-    control(&mut b, "KM-F", "2025-05-13 10:40", (2000, 3, 25), (3000, 0, 43));
+    control(
+        &mut b,
+        "KM-F",
+        "2025-05-13 10:40",
+        (2000, 3, 25),
+        (3000, 0, 43),
+    );
     b.raw(
         "incident_detected",
         "supplier",
@@ -603,7 +609,13 @@ fn spec_6_9_a_failing_measurement_incident_runs_until_the_next_passing_one() {
     )
     // A recorded resolution does not end it (14.5).
     .resolve("R", "2025-05-13 12:00");
-    control(&mut b, "KM-P", "2025-05-14 15:10", (2000, 0, 10), (3000, 0, 10));
+    control(
+        &mut b,
+        "KM-P",
+        "2025-05-14 15:10",
+        (2000, 0, 10),
+        (3000, 0, 10),
+    );
     let flagged = eval_with(&b, "2025-05", |_| {});
     // 1,710 minutes; as a B incident over its 360-minute resolution goal.
     let res = goal(&flagged, "b72a.resolution.B");
@@ -620,7 +632,8 @@ fn spec_6_9_a_failing_measurement_incident_runs_until_the_next_passing_one() {
     };
     assert_eq!(avail(&flagged), (0, 10_000));
     let strict = eval_with(&b, "2025-05", |p| {
-        p.set("response_time_exclusion", "probe_triggered_only").unwrap()
+        p.set("response_time_exclusion", "probe_triggered_only")
+            .unwrap()
     });
     assert_eq!(avail(&strict), (1_710, 9617));
 }
