@@ -34,6 +34,9 @@ pub enum Over {
 pub struct Sample<'a> {
     /// Measuring point.
     pub point: &'a str,
+    /// Small index of the measuring point, equal for equal `point`s within
+    /// one [`samples`] result (grouping without comparing strings).
+    pub point_ix: usize,
     /// `ui` or `service`.
     pub kind: ProbeKind,
     /// Round id.
@@ -42,8 +45,20 @@ pub struct Sample<'a> {
     pub at: i64,
     /// Its comparison with the limits.
     pub over: Over,
-    /// The sample event.
-    pub event: EventRef,
+    /// Seq of the sample event.
+    pub seq: u64,
+    /// Id of the sample event.
+    pub id: &'a str,
+}
+
+impl Sample<'_> {
+    /// The sample event as a report cites it.
+    pub fn event(&self) -> EventRef {
+        EventRef {
+            seq: self.seq,
+            id: self.id.to_owned(),
+        }
+    }
 }
 
 /// What a sample measured (the fields of `probe_sample` that decide its
@@ -153,11 +168,13 @@ pub fn samples<'a>(
         )?;
         Some(Sample {
             point: &s.point_id,
+            point_ix: 0,
             kind: s.probe_kind,
             round: &s.round_id,
             at: s.started_at.millis(),
             over,
-            event: f.origin(),
+            seq: f.seq,
+            id: f.id,
         })
     };
     let first = index.partition_point(|(t, _)| *t < from);
@@ -184,7 +201,27 @@ pub fn samples<'a>(
         }
     }
     // Stable: equal instants keep ledger order.
-    out.sort_by_key(|s| (s.at, s.event.seq));
+    out.sort_by_key(|s| (s.at, s.seq));
+    let mut ix: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for s in &mut out {
+        let n = ix.len();
+        s.point_ix = *ix.entry(s.point).or_insert(n);
+    }
+    out
+}
+
+/// The samples grouped by measuring point (by `point_ix`), each in time order.
+fn by_point<'s, 'a>(samples: impl Iterator<Item = &'s Sample<'a>>) -> Vec<Vec<&'s Sample<'a>>>
+where
+    'a: 's,
+{
+    let mut out: Vec<Vec<&Sample<'a>>> = Vec::new();
+    for s in samples {
+        if out.len() <= s.point_ix {
+            out.resize_with(s.point_ix + 1, Vec::new);
+        }
+        out[s.point_ix].push(s);
+    }
     out
 }
 
@@ -342,19 +379,19 @@ pub(crate) fn deductions(
     }
     // Gaps per configured measuring point on the continuous timeline.
     let waivers = waivers(facts);
-    let mut by_point: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
-    for s in all {
-        by_point.entry(s.point).or_default().push(s);
+    let groups = by_point(all.iter());
+    let mut by_name: BTreeMap<&str, &[&Sample<'_>]> = BTreeMap::new();
+    for g in &groups {
+        if let Some(first) = g.first() {
+            by_name.insert(first.point, g.as_slice());
+        }
     }
     let gap_ms = i64::from(goal.gap_seconds) * 1000;
     for (point, cfg) in &goal.points {
         if !cfg.active_in(m) {
             continue;
         }
-        let list = by_point
-            .get(point.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let list: &[&Sample<'_>] = by_name.get(point.as_str()).copied().unwrap_or(&[]);
         for w in list.windows(2) {
             let (a, b) = (w[0], w[1]);
             if b.at - a.at <= gap_ms || b.at <= lo || a.at >= hi {
@@ -372,7 +409,7 @@ pub(crate) fn deductions(
                     object: point.clone(),
                     span: s,
                     counted_ms: 0,
-                    events: vec![a.event.clone(), b.event.clone()],
+                    events: vec![a.event(), b.event()],
                 });
             }
         }
@@ -385,7 +422,7 @@ pub(crate) fn deductions(
                         "measuring point `{point}` silent since {}",
                         Instant::from_millis(last.at)
                     ),
-                    events: vec![last.event.clone()],
+                    events: vec![last.event()],
                 });
             }
         }
@@ -445,20 +482,15 @@ pub fn episodes(
                 .next()
                 .or_else(|| over[i + 1..].iter().find(|o| o.at == s.at));
             if let Some(o) = partner {
-                triggers.push((s.at, vec![o.event.clone(), s.event.clone()]));
+                triggers.push((s.at, vec![o.event(), s.event()]));
             }
         }
         if prio == 'B' {
             let gap = i64::from(goal.trigger_gap_minutes) * MIN_MS;
-            let mut by_point: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
-            for s in &of_kind {
-                by_point.entry(s.point).or_default().push(s);
-            }
-            for list in by_point.values() {
+            for list in by_point(of_kind.iter().copied()).iter() {
                 for w in list.windows(2) {
                     if w[1].at - w[0].at > gap {
-                        triggers
-                            .push((w[0].at + gap, vec![w[0].event.clone(), w[1].event.clone()]));
+                        triggers.push((w[0].at + gap, vec![w[0].event(), w[1].event()]));
                     }
                 }
             }
