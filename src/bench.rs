@@ -102,6 +102,29 @@ fn count_for(batch: u64, n: u64) -> u64 {
     }
 }
 
+/// A deterministic pseudo-random sequence (xorshift64).
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+/// A `/proc/self/status` field in KiB (`VmHWM`: peak RSS, `VmRSS`: now).
+pub(crate) fn status_kib(field: &str) -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    s.lines()
+        .find(|l| l.starts_with(field))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
 /// Runs the benchmarks and prints a table.
 pub fn run(args: &BenchArgs) -> Result<()> {
     let tmp;

@@ -5,6 +5,7 @@
 //! quarterly report of the last quarter, which reads the stream once and
 //! evaluates all twelve months for its history table.
 
+use crate::bench::{status_kib, Rng};
 use anyhow::{Context, Result};
 use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
@@ -57,18 +58,6 @@ fn rules() -> String {
         "\"UI-1b\" = { kind = \"ui\", category = 1 }\n\"UI-1c\" = { kind = \"ui\", category = 1 }",
     );
     text
-}
-
-/// A deterministic pseudo-random sequence (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 /// One month as JSON Lines: a probe round every 5 minutes on all 18 points
@@ -132,17 +121,6 @@ fn month_lines(m: Month, incidents: u32, rng: &mut Rng) -> String {
         );
     }
     out
-}
-
-/// A `/proc/self/status` field in KiB.
-fn status_kib(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 fn build(dir: &Path, months: &[Month], incidents: u32) -> Result<usize> {

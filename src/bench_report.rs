@@ -2,6 +2,7 @@
 //! with 2,000 incidents and their state changes, within a ledger holding a
 //! whole year of such months (issue 3's benchmark).
 
+use crate::bench::{status_kib, Rng};
 use anyhow::{Context, Result};
 use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
@@ -25,18 +26,6 @@ fn rules() -> String {
             "clock_tolerance_minutes = 5",
             "clock_tolerance_minutes = 1000000",
         )
-}
-
-/// A deterministic pseudo-random sequence (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
 }
 
 /// One month of events as JSON Lines: `per_month` incidents, each reported
@@ -109,17 +98,6 @@ fn month_lines(m: Month, per_month: u32, rng: &mut Rng) -> String {
 fn calendar_days(m: Month) -> u32 {
     let (a, b) = slaledger_projections::calendar::month_bounds(m);
     ((b.millis() - a.millis()) / 86_400_000) as u32
-}
-
-/// A `/proc/self/status` field in KiB (`VmHWM`: peak RSS, `VmRSS`: now).
-fn status_kib(field: &str) -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    s.lines()
-        .find(|l| l.starts_with(field))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// Builds the year ledger in `root` and times the June report.

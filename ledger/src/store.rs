@@ -567,34 +567,11 @@ impl Ledger {
         to: u64,
         mut f: impl FnMut(u64, &[u8]),
     ) -> Result<(), ReadError> {
-        let to = to.min(self.head.seq);
-        if from > to {
-            return Ok(());
-        }
-        self.indexer.wait(to).map_err(ReadError::IndexFailed)?;
-        let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
-        for (first, path) in self.segments.iter().filter(|s| s.0 >= start) {
-            if *first > to {
-                break;
+        self.scan_segments(from, to, |records| {
+            for (seq, record) in records {
+                f(*seq, record);
             }
-            let bytes = segment::read_all(path)?;
-            let mut off = segment::HEADER_LEN;
-            while off < bytes.len() {
-                let (frame, total) =
-                    segment::parse_frame_ref(&bytes[off..]).map_err(|b| ReadError::Damaged {
-                        seq: 0,
-                        reason: format!("{}: frame at offset {off}: {b}", path.display()),
-                    })?;
-                if frame.seq > to {
-                    return Ok(());
-                }
-                if frame.seq >= from {
-                    f(frame.seq, frame.record);
-                }
-                off += total;
-            }
-        }
-        Ok(())
+        })
     }
 
     /// Like [`Ledger::scan_records`], but hands out each segment's records

@@ -132,37 +132,27 @@ pub(crate) struct NrState<'f> {
 /// Every non-redundant state of the stream, read once per evaluation.
 pub(crate) fn nr_states<'f>(facts: &'f Facts<'f>) -> Vec<NrState<'f>> {
     let mut states: BTreeMap<(&str, u8), NrState<'f>> = BTreeMap::new();
-    let key = |e: Environment| e as u8;
     for f in &facts.facts {
-        match &*f.event {
-            Event::NonRedundantStateBegan(e) => {
-                let s = states
-                    .entry((&e.state_id, key(e.environment)))
-                    .or_insert(NrState {
-                        env: e.environment,
-                        began: None,
-                        ended: None,
-                        refs: Vec::new(),
-                    });
-                if s.began.is_none_or(|(x, _)| e.at < x) {
-                    s.began = Some((e.at, f));
-                }
-                s.refs.extend(f.refs());
-            }
-            Event::NonRedundantStateEnded(e) => {
-                let s = states
-                    .entry((&e.state_id, key(e.environment)))
-                    .or_insert(NrState {
-                        env: e.environment,
-                        began: None,
-                        ended: None,
-                        refs: Vec::new(),
-                    });
-                s.ended = Some(s.ended.map_or(e.at, |x| x.max(e.at)));
-                s.refs.extend(f.refs());
-            }
-            _ => {}
+        let (e, began) = match &*f.event {
+            Event::NonRedundantStateBegan(e) => (e, true),
+            Event::NonRedundantStateEnded(e) => (e, false),
+            _ => continue,
+        };
+        let s = states
+            .entry((&e.state_id, e.environment as u8))
+            .or_insert(NrState {
+                env: e.environment,
+                began: None,
+                ended: None,
+                refs: Vec::new(),
+            });
+        if began && s.began.is_none_or(|(x, _)| e.at < x) {
+            s.began = Some((e.at, f));
         }
+        if !began {
+            s.ended = Some(s.ended.map_or(e.at, |x| x.max(e.at)));
+        }
+        s.refs.extend(f.refs());
     }
     states.into_values().collect()
 }

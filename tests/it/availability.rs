@@ -6,22 +6,12 @@ use crate::support::*;
 
 fn b72a_june(dir: &std::path::Path) -> std::path::PathBuf {
     let ledger = dir.join("l72");
-    let rules = root().join("examples/bilag7-2a/rules.toml");
-    let o = run(
+    example_ledger(
         &ledger,
-        &[
-            "init",
-            "--rules",
-            rules.to_str().unwrap(),
-            "--actor",
-            "customer:driftschef@kombit.dk",
-        ],
-        None,
+        "bilag7-2a",
+        "customer:driftschef@kombit.dk",
+        &["june-2025-availability.jsonl"],
     );
-    assert!(o.status.success(), "{}", err(&o));
-    let file = root().join("examples/bilag7-2a/june-2025-availability.jsonl");
-    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
-    assert!(o.status.success(), "{}", err(&o));
     ledger
 }
 
@@ -95,12 +85,12 @@ fn june_availability_reports_the_window_overrun_and_the_non_redundant_state() {
 
 fn vdx(dir: &std::path::Path) -> std::path::PathBuf {
     let ledger = dir.join("vdx");
-    let rules = root().join("examples/vdx/rules.toml");
-    let o = run(&ledger, &["init", "--rules", rules.to_str().unwrap()], None);
-    assert!(o.status.success(), "{}", err(&o));
-    let file = root().join("examples/vdx/2025.jsonl");
-    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
-    assert!(o.status.success(), "{}", err(&o));
+    example_ledger(
+        &ledger,
+        "vdx",
+        "supplier:drift@medcom.example",
+        &["2025.jsonl"],
+    );
     ledger
 }
 

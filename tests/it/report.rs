@@ -185,22 +185,12 @@ fn the_late_may_report_counts_in_may_and_report_errors_are_clear() {
 
 fn b72a_ledger(dir: &std::path::Path) -> std::path::PathBuf {
     let ledger = dir.join("l72");
-    let rules = root().join("examples/bilag7-2a/rules.toml");
-    let o = run(
+    example_ledger(
         &ledger,
-        &[
-            "init",
-            "--rules",
-            rules.to_str().unwrap(),
-            "--actor",
-            "customer:driftschef@kombit.dk",
-        ],
-        None,
+        "bilag7-2a",
+        "customer:driftschef@kombit.dk",
+        &["spring-2025.jsonl"],
     );
-    assert!(o.status.success(), "{}", err(&o));
-    let file = root().join("examples/bilag7-2a/spring-2025.jsonl");
-    let o = run(&ledger, &["append", file.to_str().unwrap()], None);
-    assert!(o.status.success(), "{}", err(&o));
     ledger
 }
 

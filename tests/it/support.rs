@@ -56,3 +56,20 @@ pub fn init_example(dir: &Path) {
     let o = run(dir, &["init", "--rules", rules.to_str().unwrap()], None);
     assert!(o.status.success(), "init failed: {}", err(&o));
 }
+
+/// A ledger initialised with an example rule set (`examples/<dir>/rules.toml`)
+/// by `actor`, with the example events files appended, each as one batch.
+pub fn example_ledger(ledger: &Path, example: &str, actor: &str, files: &[&str]) {
+    let rules = root().join(format!("examples/{example}/rules.toml"));
+    let o = run(
+        ledger,
+        &["init", "--rules", rules.to_str().unwrap(), "--actor", actor],
+        None,
+    );
+    assert!(o.status.success(), "init failed: {}", err(&o));
+    for f in files {
+        let file = root().join(format!("examples/{example}/{f}"));
+        let o = run(ledger, &["append", file.to_str().unwrap()], None);
+        assert!(o.status.success(), "append {f} failed: {}", err(&o));
+    }
+}
