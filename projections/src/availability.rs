@@ -68,6 +68,10 @@ pub struct ProbeDeductions {
     pub intervals: Vec<Contribution>,
     /// Minutes added after step 9 without union (packages under `count`).
     pub count_minutes: i64,
+    /// Every deducting package, and every package over a limit ignored
+    /// because it lies in excluded time: `[first sample, last sample]`, its
+    /// samples, and the minutes it deducts (SPEC §6.8.5).
+    pub packages: Vec<Contribution>,
 }
 
 /// An availability figure of one month (SPEC §6.6.2).
@@ -91,6 +95,8 @@ pub struct Availability {
     pub excluded: Vec<Contribution>,
     /// Agreed window time removed from the month.
     pub windows: Vec<Contribution>,
+    /// Probe packages that deduct or were ignored (production application).
+    pub packages: Vec<Contribution>,
 }
 
 impl Availability {
@@ -638,6 +644,7 @@ pub(crate) fn month_figure(
         contributions,
         excluded,
         windows: windows_out,
+        packages: Vec::new(),
     }
 }
 
@@ -735,6 +742,7 @@ pub(crate) fn lines(
             let c = counted(x.ds, env, area, Reading::Supplier, x.pol);
             let mut extra = overruns.clone();
             let mut package_min = 0;
+            let mut packages = Vec::new();
             if env == Environment::Production && area == Area::Application {
                 // Excluded time for probes: counted downtime, windows and
                 // overruns (and excluded incident time under `all_ab_incidents`).
@@ -757,6 +765,7 @@ pub(crate) fn lines(
                     findings.extend(f);
                     extra.extend(p.intervals);
                     package_min = p.count_minutes;
+                    packages = p.packages;
                     probe_lines = crate::probes::kind_lines(&counts);
                     let match_ms = i64::from(goal.trigger_match_window_minutes) * MIN_MS;
                     let open_at = |from: i64, to: i64, need_a: bool| {
@@ -792,7 +801,7 @@ pub(crate) fn lines(
                     control = crate::probes::control_line(lean, goal, x.m, x.linked, findings);
                 }
             }
-            let a = month_figure(
+            let mut a = month_figure(
                 x.m,
                 &c.raw,
                 &c.counted,
@@ -802,6 +811,7 @@ pub(crate) fn lines(
                 c.excluded,
                 package_min,
             );
+            a.packages = packages;
             let target = x.goal.targets[ei][ai].unwrap_or_else(|| x.pol.infra_production_target());
             let pct = hundredths(&a);
             supplier_pct[ei][ai] = pct;

@@ -234,6 +234,10 @@ pub struct Package {
     pub round: String,
     /// Its instant: the earliest sample.
     pub at: i64,
+    /// The latest sample's instant.
+    pub last: i64,
+    /// Positions of its samples in the slice it was built from.
+    pub members: Vec<u32>,
     /// Its class: the worst sample.
     pub over: Over,
     /// Samples in it.
@@ -246,17 +250,21 @@ fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
     // Grouped through a hash map; the result is sorted, so its iteration
     // order never reaches an output.
     let mut by: std::collections::HashMap<(u8, &str), Package> = std::collections::HashMap::new();
-    for s in samples {
+    for (i, s) in samples.iter().enumerate() {
         let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
         let p = by.entry((k, s.round)).or_insert_with(|| Package {
             kind: s.kind,
             round: s.round.to_owned(),
             at: s.at,
+            last: s.at,
+            members: Vec::new(),
             over: Over::None,
             samples: 0,
             over_counts: (0, 0),
         });
+        p.members.push(i as u32);
         p.at = p.at.min(s.at);
+        p.last = p.last.max(s.at);
         p.over = p.over.max(s.over);
         p.samples += 1;
         match s.over {
@@ -329,8 +337,29 @@ pub(crate) fn deductions(
             .into_iter()
             .filter(|p| (lo..hi).contains(&p.at))
         {
+            let describe = |what: &'static str, minutes: i64| Contribution {
+                kind: what,
+                object: format!(
+                    "{} round {}: {} samples, {} over maximum, {} over desired only",
+                    kind_name(kind),
+                    p.round,
+                    p.samples,
+                    p.over_counts.0,
+                    p.over_counts.1
+                ),
+                span: Span::new(p.at, p.last),
+                counted_ms: minutes * MIN_MS,
+                events: p
+                    .members
+                    .iter()
+                    .map(|i| of_kind[*i as usize].event())
+                    .collect(),
+            };
             if inside(p.at) {
                 c.packages[3] += 1;
+                if p.over != Over::None {
+                    out.packages.push(describe("ignored_package", 0));
+                }
                 continue;
             }
             let tolerated = match p.over {
@@ -353,6 +382,12 @@ pub(crate) fn deductions(
                 continue;
             }
             c.packages[4] += 1;
+            // Under `period` its time is the `probe_package` interval instead.
+            let minutes = match pol.package_deduction() {
+                PackageDeduction::Count => i64::from(goal.package_minutes),
+                PackageDeduction::Period => 0,
+            };
+            out.packages.push(describe("deducting_package", minutes));
             deducting_instants.push(p.at);
             if pol.package_deduction() == PackageDeduction::Period {
                 out.intervals.push(Contribution {

@@ -253,6 +253,7 @@ enum FigureJ<'a> {
         fraction: String,
         incident_ms: i64,
         package_minutes: i64,
+        packages: Vec<SpanJ<'a>>,
         percent: String,
         windows: Vec<SpanJ<'a>>,
     },
@@ -491,6 +492,7 @@ pub fn month_report_json(
                     fraction: format!("{}/{}", a.available_min(), a.agreed_min),
                     incident_ms: a.incident_ms,
                     package_minutes: a.package_min,
+                    packages: a.packages.iter().map(span_j).collect(),
                     percent: crate::ruleset::Hundredths(crate::availability::hundredths(a))
                         .display(),
                     windows: a.windows.iter().map(span_j).collect(),
@@ -876,6 +878,7 @@ pub fn to_markdown(r: &Report) -> String {
             ("contributions", "adds"),
             ("excluded", "excluded"),
             ("windows", "window removed"),
+            ("packages", "deducts"),
         ];
         if lists
             .iter()
@@ -911,8 +914,20 @@ pub fn to_markdown(r: &Report) -> String {
                     .collect();
                 let ms = c["counted_ms"].as_i64().unwrap_or(0);
                 let object = s(&c["object"]);
+                let amount = if ms % 60_000 == 0 {
+                    format!(" {} min", ms / 60_000)
+                } else {
+                    format!(" {}.{:03} s", ms / 1000, ms % 1000)
+                };
+                let (verb, amount) = match s(&c["kind"]).as_str() {
+                    "ignored_package" => ("ignored (in excluded time)", String::new()),
+                    "deducting_package" if ms == 0 => {
+                        ("deducts through its probe_package interval", String::new())
+                    }
+                    _ => (verb, amount),
+                };
                 out.push_str(&format!(
-                    "- {}{}: {} to {}, {verb} {}{}\n",
+                    "- {}{}: {} to {}, {verb}{amount}{}\n",
                     s(&c["kind"]),
                     if object.is_empty() {
                         String::new()
@@ -921,11 +936,6 @@ pub fn to_markdown(r: &Report) -> String {
                     },
                     s(&c["from"]),
                     s(&c["to"]),
-                    if ms % 60_000 == 0 {
-                        format!("{} min", ms / 60_000)
-                    } else {
-                        format!("{}.{:03} s", ms / 1000, ms % 1000)
-                    },
                     if ids.is_empty() {
                         String::new()
                     } else {
