@@ -297,6 +297,32 @@ fn example_5_a_package_inside_an_incident_is_ignored() {
         count(&counted, "b72a.response_times.ui", "packages_ignored"),
         1
     );
+    // Each deducting and each ignored package is listed with its samples.
+    let Figure::Availability(a) = &goal(&counted, PA).figure else {
+        panic!("not an availability figure")
+    };
+    let listed: Vec<(&str, i64, i64)> = a
+        .packages
+        .iter()
+        .map(|c| (c.kind, c.span.from, c.counted_ms))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            (
+                "deducting_package",
+                t("2025-06-02 13:57").millis(),
+                5 * 60_000
+            ),
+            ("ignored_package", t("2025-06-02 14:10").millis(), 0),
+            (
+                "deducting_package",
+                t("2025-06-02 16:00").millis(),
+                5 * 60_000
+            ),
+        ]
+    );
+    assert_eq!(a.packages[0].events.len(), 1);
 }
 
 fn trigger_findings(r: &MonthResult) -> Vec<String> {
