@@ -35,7 +35,7 @@ fn sample(i: u64, base: i64) -> Draft {
     Draft {
         line: i as usize + 1,
         event: StoredEvent {
-            id: format!("probe/{i:010}"),
+            id: format!("probe/{i:010}").into(),
             stream: STREAM.into(),
             recorded_at: started,
             occurred_at: started,
@@ -45,15 +45,15 @@ fn sample(i: u64, base: i64) -> Draft {
             refs: vec![],
             note: None,
             event: Event::ProbeSample(Box::new(ProbeSample {
-                sample_id: format!("S-{i:010}"),
-                point_id: format!("MP-{:02}", i % 9),
+                sample_id: format!("S-{i:010}").into(),
+                point_id: format!("MP-{:02}", i % 9).into(),
                 probe_kind: if i.is_multiple_of(3) {
                     ProbeKind::Service
                 } else {
                     ProbeKind::Ui
                 },
                 category: Some((i % 3) as u8 + 1),
-                round_id: format!("R-{:08}", i / 9),
+                round_id: format!("R-{:08}", i / 9).into(),
                 started_at: started,
                 duration_ms: Some(180 + (i * 7919) % 2500),
                 ok: !i.is_multiple_of(997),

@@ -216,7 +216,7 @@ impl LogFilter {
             };
         let (seq_from, seq_to) = (self.seq_from, self.seq_to);
         let keep = move |ev: &StoredEvent| {
-            self.stream.as_ref().is_none_or(|s| &ev.stream == s)
+            self.stream.as_ref().is_none_or(|s| ev.stream == *s)
                 && self.kind.as_ref().is_none_or(|k| ev.event.kind() == k)
                 && self.from.is_none_or(|f| ev.occurred_at >= f)
                 && self.to.is_none_or(|t| ev.occurred_at < t)
@@ -260,7 +260,7 @@ pub fn parse_actor(s: &str) -> Result<Actor> {
     }
     Ok(Actor {
         party,
-        identity: identity.to_owned(),
+        identity: identity.into(),
         operated_by: None,
     })
 }

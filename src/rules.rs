@@ -29,8 +29,8 @@ pub fn rule_set_draft(text: &str, path: &Path, actor: Actor, now: Instant) -> Re
     Ok(Draft {
         line: 1,
         event: StoredEvent {
-            id: format!("rule-set/{rule_set_id}/v1"),
-            stream,
+            id: format!("rule-set/{rule_set_id}/v1").into(),
+            stream: stream.into(),
             recorded_at: now,
             occurred_at: now,
             actor,
@@ -42,7 +42,7 @@ pub fn rule_set_draft(text: &str, path: &Path, actor: Actor, now: Instant) -> Re
                 .unwrap_or_default()],
             note: None,
             event: Event::RuleSetDefined(Box::new(RuleSetDefined {
-                rule_set_id,
+                rule_set_id: rule_set_id.into(),
                 effective_from,
                 content,
                 content_hash,

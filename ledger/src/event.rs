@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub const SCHEMA_VERSION: u16 = 1;
 
 /// A writer-chosen identifier (incident number, window id, event id...).
-pub type Id = String;
+pub type Id = compact_str::CompactString;
 
 /// Who recorded an event (SPEC §4.1): a party and an identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +29,7 @@ pub struct Actor {
     /// The party.
     pub party: Party,
     /// The person or system (e-mail, service account, probe name).
-    pub identity: String,
+    pub identity: Id,
     /// For a `monitor`: the party that operates it.
     #[serde(default)]
     pub operated_by: Option<Party>,
@@ -43,7 +43,7 @@ pub struct StoredEvent {
     /// Writer-chosen event id; idempotency key within the stream.
     pub id: Id,
     /// The contract / system the event belongs to.
-    pub stream: String,
+    pub stream: Id,
     /// Ledger time of the batch (UTC); equal within a batch, non-decreasing.
     pub recorded_at: Instant,
     /// Domain time of the fact or decision (UTC).

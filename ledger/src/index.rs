@@ -159,7 +159,7 @@ impl GroupWrites {
                     .push((object_key(&ev.stream, obj.family, &obj.id), e.seq));
             }
             if ev.event.kind() == "rule_set_defined" {
-                w.rule_sets.push((ev.stream.clone(), e.seq));
+                w.rule_sets.push((ev.stream.to_string(), e.seq));
             }
         }
         w

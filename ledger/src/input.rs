@@ -186,8 +186,8 @@ pub fn parse_line(line_no: usize, line: &str) -> Result<Draft, InputError> {
     Ok(Draft {
         line: line_no,
         event: StoredEvent {
-            id,
-            stream,
+            id: id.into(),
+            stream: stream.into(),
             recorded_at: Instant::from_millis(0),
             occurred_at,
             actor,
@@ -215,8 +215,8 @@ pub fn to_json_line(seq: u64, hash: &[u8; 32], ev: &StoredEvent) -> String {
     let mut m = Map::new();
     m.insert("seq".into(), seq.into());
     m.insert("hash".into(), crate::chain::hex(hash).into());
-    m.insert("id".into(), ev.id.clone().into());
-    m.insert("stream".into(), ev.stream.clone().into());
+    m.insert("id".into(), ev.id.as_str().into());
+    m.insert("stream".into(), ev.stream.as_str().into());
     m.insert("recorded_at".into(), ev.recorded_at.to_string().into());
     m.insert("occurred_at".into(), ev.occurred_at.to_string().into());
     m.insert(

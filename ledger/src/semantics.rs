@@ -94,7 +94,7 @@ pub struct ObjectRef {
 fn r(family: ObjectFamily, id: &str) -> ObjectRef {
     ObjectRef {
         family,
-        id: id.to_owned(),
+        id: id.into(),
     }
 }
 

@@ -722,11 +722,11 @@ impl Ledger {
         outcome.appended = outcome.appended.start..seq + 1;
         for p in &records {
             if let Some(o) = p.ev.event.opens() {
-                self.session_objects.insert((p.ev.stream.clone(), o));
+                self.session_objects.insert((p.ev.stream.to_string(), o));
             }
             if let Event::RuleSetDefined(r) = &p.ev.event {
                 self.session_streams
-                    .insert(p.ev.stream.clone(), tolerance_of(&r.content));
+                    .insert(p.ev.stream.to_string(), tolerance_of(&r.content));
             }
         }
         if let Some(ids) = self.ids.as_mut() {
@@ -842,7 +842,7 @@ impl Ledger {
         let settled: BTreeSet<(String, String)> = prepared
             .iter()
             .filter_map(|p| match &p.ev.event {
-                Event::DisputeSettled(s) => Some((p.ev.stream.clone(), s.dispute_id.clone())),
+                Event::DisputeSettled(s) => Some((p.ev.stream.to_string(), s.dispute_id.to_string())),
                 _ => None,
             })
             .collect();
@@ -850,7 +850,7 @@ impl Ledger {
             let ev = &d.ev;
             let invalid = |field: &str, reason: String| AppendError::Invalid {
                 line: d.line,
-                id: ev.id.clone(),
+                id: ev.id.to_string(),
                 field: field.to_owned(),
                 reason,
             };
@@ -883,7 +883,7 @@ impl Ledger {
             }
             if let Some((seq, stored)) = self.find_id(ids, fp, &ev.stream, &ev.id)? {
                 if stored == encoding::content_hash_of_record(&d.record, ev) {
-                    plan.duplicates.push((ev.id.clone(), seq));
+                    plan.duplicates.push((ev.id.to_string(), seq));
                     continue;
                 }
                 return Err(invalid(
@@ -894,17 +894,17 @@ impl Ledger {
             batch_ids.insert(fp, plan.accepted.len());
             // Stream and rule set.
             let is_rule_set = matches!(ev.event, Event::RuleSetDefined(_));
-            let stream_known = new_streams.contains_key(&ev.stream)
-                || self.session_streams.contains_key(&ev.stream)
-                || match known_streams.get(&ev.stream) {
+            let stream_known = new_streams.contains_key(ev.stream.as_str())
+                || self.session_streams.contains_key(ev.stream.as_str())
+                || match known_streams.get(ev.stream.as_str()) {
                     Some(k) => *k,
                     None => {
                         let k = self
                             .index
-                            .rule_set_seq(&ev.stream)
+                            .rule_set_seq(ev.stream.as_str())
                             .map_err(ReadError::from)?
                             .is_some();
-                        known_streams.insert(ev.stream.clone(), k);
+                        known_streams.insert(ev.stream.to_string(), k);
                         k
                     }
                 };
@@ -935,7 +935,7 @@ impl Ledger {
                         "a settlement must name its dispute".into(),
                     ));
                 };
-                if !settled.contains(&(ev.stream.clone(), dispute.clone())) {
+                if !settled.contains(&(ev.stream.to_string(), dispute.to_string())) {
                     return Err(invalid(
                         "data.dispute_id",
                         format!("a settlement of dispute `{dispute}` must be appended in the batch of its dispute_settled"),
@@ -965,14 +965,14 @@ impl Ledger {
             // Clock tolerance.
             if is_rule_set {
                 if let Event::RuleSetDefined(r) = &ev.event {
-                    new_streams.insert(ev.stream.clone(), tolerance_of(&r.content));
+                    new_streams.insert(ev.stream.to_string(), tolerance_of(&r.content));
                 }
             }
-            let tol = match new_streams.get(&ev.stream) {
+            let tol = match new_streams.get(ev.stream.as_str()) {
                 Some(t) => *t,
                 None => match tolerance
-                    .get(&ev.stream)
-                    .or(self.session_streams.get(&ev.stream))
+                    .get(ev.stream.as_str())
+                    .or(self.session_streams.get(ev.stream.as_str()))
                 {
                     Some(t) => *t,
                     None => {
@@ -980,7 +980,7 @@ impl Ledger {
                         // rule set already (open caught it up).
                         let t = match self
                             .index
-                            .rule_set_seq(&ev.stream)
+                            .rule_set_seq(ev.stream.as_str())
                             .map_err(ReadError::from)?
                         {
                             Some(seq) => match self.read(seq)?.event {
@@ -989,7 +989,7 @@ impl Ledger {
                             },
                             None => DEFAULT_CLOCK_TOLERANCE_MS,
                         };
-                        tolerance.insert(ev.stream.clone(), t);
+                        tolerance.insert(ev.stream.to_string(), t);
                         t
                     }
                 },
@@ -1006,7 +1006,7 @@ impl Ledger {
             }
             // References.
             for r in ev.event.references() {
-                let key = (ev.stream.clone(), r.clone());
+                let key = (ev.stream.to_string(), r.clone());
                 let known = opened.contains(&key)
                     || self.session_objects.contains(&key)
                     || self
@@ -1027,7 +1027,7 @@ impl Ledger {
                 }
             }
             if let Some(o) = ev.event.opens() {
-                let key = (ev.stream.clone(), o.clone());
+                let key = (ev.stream.to_string(), o.clone());
                 let exists = opened.contains(&key)
                     || self.session_objects.contains(&key)
                     || self
@@ -1046,7 +1046,7 @@ impl Ledger {
                         ),
                     ));
                 }
-                opened.insert((ev.stream.clone(), o));
+                opened.insert((ev.stream.to_string(), o));
             }
             if let Event::Correction(c) = &ev.event {
                 self.check_correction(ids, ev, c, &plan, &invalid)?;
@@ -1142,7 +1142,7 @@ fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>
     fn one(d: Draft) -> Result<Prepared, AppendError> {
         let record = encoding::encode_record(&d.event).map_err(|e| AppendError::Invalid {
             line: d.line,
-            id: d.event.id.clone(),
+            id: d.event.id.to_string(),
             field: "line".into(),
             reason: e.to_string(),
         })?;

@@ -16,7 +16,7 @@ use crate::ruleset::{
     OpsUpdateInterval, Policies, RuleSet, SmallSample, Target, Tenths, ThirdPartyStop,
     WorkaroundTime,
 };
-use slaledger_ledger::event::Event;
+use slaledger_ledger::event::{Event, Id};
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::{
     DecisionRole, Environment, Month, NotifyChannel, Priority, PriorityRole, Responsible,
@@ -158,13 +158,13 @@ impl<'a> Inc<'a> {
     /// The category floor of 7.3-7.5 from the integrations and batch jobs
     /// the opening event names; uncategorised ones are critical.
     fn floor(&self, rules: &RuleSet) -> Option<Priority> {
-        let (ints, jobs): (&[String], &[String]) = match self.opened.map(|f| &*f.event) {
+        let (ints, jobs): (&[Id], &[Id]) = match self.opened.map(|f| &*f.event) {
             Some(Event::IncidentReported(e)) => (&e.integrations, &e.batch_jobs),
             Some(Event::IncidentDetected(e)) => (&e.integrations, &e.batch_jobs),
             _ => (&[], &[]),
         };
-        let crit = |m: &BTreeMap<String, Criticality>, n: &String| {
-            m.get(n).copied().unwrap_or(Criticality::Critical)
+        let crit = |m: &BTreeMap<String, Criticality>, n: &Id| {
+            m.get(n.as_str()).copied().unwrap_or(Criticality::Critical)
         };
         let count = |c: Criticality| {
             (
@@ -362,7 +362,7 @@ impl<'a> Inc<'a> {
         let esc = first(&self.escalations);
         let tp_id = esc
             .and_then(|f| match &*f.event {
-                Event::EscalatedToThirdParty(e) => Some(e.third_party.clone()),
+                Event::EscalatedToThirdParty(e) => Some(e.third_party.to_string()),
                 _ => None,
             })
             .or(tp_named)?;
@@ -580,7 +580,7 @@ fn evaluate_inner(
             let esc = first(&inc.escalations);
             let tp_id = esc
                 .and_then(|f| match &*f.event {
-                    Event::EscalatedToThirdParty(e) => Some(e.third_party.clone()),
+                    Event::EscalatedToThirdParty(e) => Some(e.third_party.to_string()),
                     _ => None,
                 })
                 .or(tp_named.clone());
@@ -1246,7 +1246,7 @@ impl<'a> Prob<'a> {
     fn incidents(&self) -> Vec<&'a str> {
         let mut v: Vec<&'a str> = Vec::new();
         if let Some(Event::ProblemRegistered(e)) = self.registered.map(|f| &*f.event) {
-            v.extend(e.incidents.iter().map(String::as_str));
+            v.extend(e.incidents.iter().map(Id::as_str));
         }
         for f in &self.links {
             if let Event::ProblemLinked(e) = &*f.event {
@@ -1666,7 +1666,7 @@ fn service_desk(g: &crate::ruleset::ServiceDeskGoal, w: &Window<'_>, out: &mut O
                 // SD4 per call, by attribution.
                 if month_of(pol.attribution, e.connected_at, end) == m {
                     let mut x = item(
-                        e.call_id.clone(),
+                        e.call_id.to_string(),
                         e.connected_at,
                         end,
                         i64::from(g.max_wait_seconds) * 1000,
@@ -2081,10 +2081,10 @@ fn operations(w: &Window<'_>, out: &mut Out<'_>) {
             }
             let cat = rules
                 .batch_jobs
-                .get(&e.job_id)
+                .get(e.job_id.as_str())
                 .copied()
                 .unwrap_or(Criticality::Critical);
-            let complexity = rules.batch_complexity.get(&e.job_id).map(String::as_str);
+            let complexity = rules.batch_complexity.get(e.job_id.as_str()).map(String::as_str);
             if complexity.is_none() {
                 findings.push(Finding {
                     kind: "batch_job_without_complexity",
@@ -2190,7 +2190,7 @@ fn operations(w: &Window<'_>, out: &mut Out<'_>) {
                 events.extend(d.refs());
             }
             pop.push(Measurement {
-                object: e.change_id.clone(),
+                object: e.change_id.to_string(),
                 category: None,
                 start: e.from,
                 stop: done.map(|d| d.at),
@@ -2332,7 +2332,7 @@ fn operations(w: &Window<'_>, out: &mut Out<'_>) {
                         if month_of(pol.attribution, est.at, c.at) == m {
                             let mut refs = est.refs();
                             refs.extend(c.refs());
-                            contacts.push(item(e.patch_id.clone(), est.at, c.at, limit, refs));
+                            contacts.push(item(e.patch_id.to_string(), est.at, c.at, limit, refs));
                         }
                     } else if est.at < m_end {
                         open.push(simple_open(

@@ -1162,7 +1162,7 @@ fn kpi3(
             let units = calendar::started_arbejdsdage_late(cal, &d, eval);
             open.push(OpenClock {
                 goal: ("bilag6.kpi3").into(),
-                object: r.rca_request_id.clone(),
+                object: r.rca_request_id.to_string(),
                 category: Some(cat),
                 start: s,
                 deadline: Some(d.instant()),
@@ -1183,7 +1183,7 @@ fn kpi3(
         let units = calendar::started_arbejdsdage_late(cal, &d, stop.at);
         events.extend(stop.refs());
         population.push(Measurement {
-            object: r.rca_request_id.clone(),
+            object: r.rca_request_id.to_string(),
             category: Some(cat),
             start: s,
             stop: Some(stop.at),

@@ -160,7 +160,7 @@ pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
             };
             let cref = EventRef {
                 seq: *seq,
-                id: ev.id.clone(),
+                id: ev.id.to_string(),
             };
             let slot = &mut slots[i];
             slot.3 = match c.action {

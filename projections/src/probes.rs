@@ -674,7 +674,7 @@ pub(crate) fn control_line(
             });
         }
         pop.push(Measurement {
-            object: c.measurement_id.clone(),
+            object: c.measurement_id.to_string(),
             category: None,
             start: c.started_at,
             stop: Some(c.completed_at),

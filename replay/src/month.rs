@@ -89,13 +89,13 @@ pub fn versions(events: &[(u64, StoredEvent)]) -> Result<Vec<Version>, ReplayErr
         out.push(Version {
             rules,
             reference: RuleSetRef {
-                id: id.clone(),
+                id: id.to_string(),
                 version,
                 effective_from: eff,
                 hash: hash.to_hex(),
                 event: EventRef {
                     seq: *seq,
-                    id: ev.id.clone(),
+                    id: ev.id.to_string(),
                 },
             },
         });
