@@ -842,7 +842,9 @@ impl Ledger {
         let settled: BTreeSet<(String, String)> = prepared
             .iter()
             .filter_map(|p| match &p.ev.event {
-                Event::DisputeSettled(s) => Some((p.ev.stream.to_string(), s.dispute_id.to_string())),
+                Event::DisputeSettled(s) => {
+                    Some((p.ev.stream.to_string(), s.dispute_id.to_string()))
+                }
                 _ => None,
             })
             .collect();

@@ -2084,7 +2084,10 @@ fn operations(w: &Window<'_>, out: &mut Out<'_>) {
                 .get(e.job_id.as_str())
                 .copied()
                 .unwrap_or(Criticality::Critical);
-            let complexity = rules.batch_complexity.get(e.job_id.as_str()).map(String::as_str);
+            let complexity = rules
+                .batch_complexity
+                .get(e.job_id.as_str())
+                .map(String::as_str);
             if complexity.is_none() {
                 findings.push(Finding {
                     kind: "batch_job_without_complexity",
