@@ -183,72 +183,26 @@ fn example_3_tolerance_edges() {
     assert_eq!(downtime(&eval_with(&b, "2025-06", |_| {})).0, 10);
 }
 
+/// Two fast samples on measuring point UI-1a at the given local times.
+fn two_on_ui_1a(first: &str, second: &str) -> Month6 {
+    let mut b = Month6::default();
+    sample(&mut b, "UI-1a", "ui", 1, "R1", first, Some(500));
+    sample(&mut b, "UI-1a", "ui", 1, "R2", second, Some(500));
+    b
+}
+
 #[test]
 fn example_4_gap_of_six_minutes_versus_six_minutes_one_second() {
-    let mut b = Month6::default();
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R1",
-        "2025-06-10 10:00:00",
-        Some(500),
-    );
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R2",
-        "2025-06-10 10:06:00",
-        Some(500),
-    );
+    let b = two_on_ui_1a("2025-06-10 10:00:00", "2025-06-10 10:06:00");
     assert_eq!(downtime(&eval_with(&b, "2025-06", |_| {})).0, 0);
-    let mut b = Month6::default();
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R1",
-        "2025-06-10 10:00:00",
-        Some(500),
-    );
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R2",
-        "2025-06-10 10:06:01",
-        Some(500),
-    );
+    let b = two_on_ui_1a("2025-06-10 10:00:00", "2025-06-10 10:06:01");
     let r = eval_with(&b, "2025-06", |_| {});
     assert_eq!(downtime(&r), (7, 9998));
 }
 
 #[test]
 fn a_waived_gap_is_not_deducted() {
-    let mut b = Month6::default();
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R1",
-        "2025-06-10 10:00:00",
-        Some(500),
-    );
-    sample(
-        &mut b,
-        "UI-1a",
-        "ui",
-        1,
-        "R2",
-        "2025-06-10 10:30:00",
-        Some(500),
-    );
+    let mut b = two_on_ui_1a("2025-06-10 10:00:00", "2025-06-10 10:30:00");
     b.raw(
         "probe_gap_waived",
         "customer",

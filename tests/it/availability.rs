@@ -15,14 +15,6 @@ fn b72a_june(dir: &std::path::Path) -> std::path::PathBuf {
     ledger
 }
 
-fn report(ledger: &std::path::Path, args: &[&str]) -> String {
-    let mut all = vec!["report"];
-    all.extend_from_slice(args);
-    let o = run(ledger, &all, None);
-    assert!(o.status.success(), "{}", err(&o));
-    out(&o)
-}
-
 fn goal<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["goals"]
         .as_array()

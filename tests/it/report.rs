@@ -15,14 +15,6 @@ fn june_ledger(dir: &std::path::Path) -> std::path::PathBuf {
     ledger
 }
 
-fn report(ledger: &std::path::Path, args: &[&str]) -> String {
-    let mut all = vec!["report"];
-    all.extend_from_slice(args);
-    let o = run(ledger, &all, None);
-    assert!(o.status.success(), "{}", err(&o));
-    out(&o)
-}
-
 #[test]
 fn the_spec_8_7_month_reports_19_points_and_4_750_000_ore() {
     let tmp = tempfile::tempdir().unwrap();

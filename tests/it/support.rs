@@ -73,3 +73,12 @@ pub fn example_ledger(ledger: &Path, example: &str, actor: &str, files: &[&str])
         assert!(o.status.success(), "append {f} failed: {}", err(&o));
     }
 }
+
+/// `slaledger report ARGS` on `ledger`, which must succeed; its stdout.
+pub fn report(ledger: &Path, args: &[&str]) -> String {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    let o = run(ledger, &all, None);
+    assert!(o.status.success(), "{}", err(&o));
+    out(&o)
+}

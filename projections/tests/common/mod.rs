@@ -29,31 +29,27 @@ pub fn month(s: &str) -> Month {
     Month::parse(s).unwrap()
 }
 
-/// The example rule set with edits applied to its JSON form.
-pub fn rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
-    let text = include_str!("../../../examples/bilag6/rules.toml");
+/// A rule-set file's text with edits applied to its JSON form.
+fn rules_from(text: &str, edit: impl FnOnce(&mut Value)) -> RuleSet {
     let tv: toml::Value = toml::from_str(text).unwrap();
     let mut v = serde_json::to_value(tv).unwrap();
     edit(&mut v);
     RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
+}
+
+/// The example rule set with edits applied to its JSON form.
+pub fn rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
+    rules_from(include_str!("../../../examples/bilag6/rules.toml"), edit)
 }
 
 /// The Bilag 7.2.A example rule set with edits.
 pub fn b72a_rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
-    let text = include_str!("../../../examples/bilag7-2a/rules.toml");
-    let tv: toml::Value = toml::from_str(text).unwrap();
-    let mut v = serde_json::to_value(tv).unwrap();
-    edit(&mut v);
-    RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
+    rules_from(include_str!("../../../examples/bilag7-2a/rules.toml"), edit)
 }
 
 /// The VDX example rule set with edits.
 pub fn vdx_rules_with(edit: impl FnOnce(&mut Value)) -> RuleSet {
-    let text = include_str!("../../../examples/vdx/rules.toml");
-    let tv: toml::Value = toml::from_str(text).unwrap();
-    let mut v = serde_json::to_value(tv).unwrap();
-    edit(&mut v);
-    RuleSet::from_json(&serde_json::to_string(&v).unwrap()).unwrap()
+    rules_from(include_str!("../../../examples/vdx/rules.toml"), edit)
 }
 
 /// A goal line of a result.
