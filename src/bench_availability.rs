@@ -162,11 +162,7 @@ pub fn run(root: &Path, incidents: u32) -> Result<()> {
     let dir = root.join("availability-month");
     let total = build(&dir, &[june], incidents)?;
     let (ledger, _) = Ledger::open(&dir, LedgerOptions::default())?;
-    let q = MonthQuery {
-        stream: STREAM.into(),
-        month: june,
-        eval,
-    };
+    let q = MonthQuery::new(STREAM, june, eval);
     let first = month_report(&ledger, &q)?;
     let rss_before = status_kib("VmRSS:");
     let _ = std::fs::write("/proc/self/clear_refs", "5");

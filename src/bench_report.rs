@@ -130,11 +130,7 @@ pub fn run(root: &Path, per_month: u32) -> Result<()> {
         year: 2025,
         month: 6,
     };
-    let q = MonthQuery {
-        stream: STREAM.into(),
-        month,
-        eval: Some(Instant::parse("2025-07-15T10:00:00Z")?),
-    };
+    let q = MonthQuery::new(STREAM, month, Some(Instant::parse("2025-07-15T10:00:00Z")?));
     // Warm the page cache once, as a second `report` on the same ledger would.
     let first = month_report(&ledger, &q)?;
     let mut times = Vec::new();

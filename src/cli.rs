@@ -62,6 +62,19 @@ pub enum Command {
     Reindex,
     /// Compute a month's service figures, points and bod (SPEC §8).
     Report(ReportArgs),
+    /// Replay a month (SPEC §9): as of an instant, under policy overrides;
+    /// re-perform a report file (`--check`) or compare with one (`--against`).
+    Replay(ReplayArgs),
+    /// Compare two month reports and explain the differences (SPEC §9.5).
+    Diff {
+        /// Report A (JSON file).
+        a: PathBuf,
+        /// Report B (JSON file).
+        b: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
+        format: ReportFormat,
+    },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -105,6 +118,42 @@ pub struct ReportArgs {
     /// so the same ledger always gives the same report.
     #[arg(long)]
     pub at: Option<String>,
+}
+
+/// `replay` arguments.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Month, YYYY-MM (not with --check, which reads it from the report).
+    #[arg(long, required_unless_present = "check")]
+    pub month: Option<String>,
+    /// Stream (may be left out when the ledger has only one).
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Only events recorded at or before this instant (RFC 3339) exist for
+    /// the replay; the evaluation time defaults to it.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Evaluation time (RFC 3339); with --as-of never earlier than it.
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Assumed events for this replay only (JSON Lines, validated like
+    /// `append`, never written): one party's version of the facts.
+    #[arg(long, value_name = "FILE")]
+    pub assume: Option<PathBuf>,
+    /// Override a policy for this replay only: NAME=VALUE (repeatable).
+    #[arg(long = "policy", value_name = "NAME=VALUE")]
+    pub policies: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Json)]
+    pub format: ReportFormat,
+    /// Recompute this report from the inputs its header names and confirm
+    /// byte equality (exit 0), or show the diff (exit 1).
+    /// (With --check, give the overlay file the report was computed with.)
+    #[arg(long, conflicts_with_all = ["month", "as_of", "at", "policies", "against"])]
+    pub check: Option<PathBuf>,
+    /// Print the diff from this report (A) to the replay (B) instead.
+    #[arg(long)]
+    pub against: Option<PathBuf>,
 }
 
 /// `log` filters.

@@ -128,11 +128,11 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         6,
         "report: June 2025 under the Bilag 6 SLA, evaluated at the ledger head (SPEC §8.7)",
     );
-    let q = slaledger_replay::month::MonthQuery {
-        stream: "bilag6-example".into(),
-        month: slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
-        eval: None,
-    };
+    let q = slaledger_replay::month::MonthQuery::new(
+        "bilag6-example",
+        slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
+        None,
+    );
     let report = slaledger_replay::month::month_report(&ledger, &q)?;
     let md = slaledger_projections::report::to_markdown(&report);
     // The summary: header, goal table, month total and open clocks; the
@@ -177,11 +177,11 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         out.appended.end - out.appended.start,
         out.head
     );
-    let q = slaledger_replay::month::MonthQuery {
-        stream: "b72a-example".into(),
-        month: slaledger_ledger::vocab::Month::parse("2025-03").context("month")?,
-        eval: Some(Instant::parse("2025-05-30T10:00:00Z")?),
-    };
+    let q = slaledger_replay::month::MonthQuery::new(
+        "b72a-example",
+        slaledger_ledger::vocab::Month::parse("2025-03").context("month")?,
+        Some(Instant::parse("2025-05-30T10:00:00Z")?),
+    );
     let report = slaledger_replay::month::month_report(&ledger, &q)?;
     let md = slaledger_projections::report::to_markdown(&report);
     // The goals that were not met, and the findings: Tabel 7 by the 90 %
@@ -220,11 +220,11 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         out.appended.end - out.appended.start,
         out.head
     );
-    let q = slaledger_replay::month::MonthQuery {
-        stream: "b72a-example".into(),
-        month: slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
-        eval: Some(Instant::parse("2025-07-15T10:00:00Z")?),
-    };
+    let q = slaledger_replay::month::MonthQuery::new(
+        "b72a-example",
+        slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
+        Some(Instant::parse("2025-07-15T10:00:00Z")?),
+    );
     let report = slaledger_replay::month::month_report(&ledger, &q)?;
     let md = slaledger_projections::report::to_markdown(&report);
     for l in md.lines().filter(|l| {

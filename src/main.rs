@@ -117,24 +117,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .map(Instant::parse)
                     .transpose()
                     .context("--at")?;
-            let stream = match a.stream {
-                Some(s) => s,
-                None => {
-                    let streams = ledger.index()?.streams()?;
-                    match streams.as_slice() {
-                        [(only, _)] => only.clone(),
-                        [] => anyhow::bail!("the ledger has no streams yet (slaledger init)"),
-                        many => anyhow::bail!(
-                            "the ledger has {} streams ({}); choose one with --stream",
-                            many.len(),
-                            many.iter()
-                                .map(|(s, _)| s.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    }
-                }
-            };
+            let stream = resolve_stream(&ledger, a.stream)?;
             let quarter_first = match (&a.quarter, &a.period_from) {
                 (Some(qs), _) => Some(
                     slaledger_projections::quarterly::parse_quarter(qs)
@@ -164,11 +147,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let m = a.month.unwrap_or_default();
             let month = slaledger_ledger::vocab::Month::parse(&m)
                 .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?;
-            let q = slaledger_replay::month::MonthQuery {
-                stream,
-                month,
-                eval,
-            };
+            let q = slaledger_replay::month::MonthQuery::new(stream, month, eval);
             let r = slaledger_replay::month::month_report(&ledger, &q)?;
             match a.format {
                 cli::ReportFormat::Json => println!("{}", r.canonical),
@@ -176,6 +155,82 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     print!("{}", slaledger_projections::report::to_markdown(&r))
                 }
             }
+        }
+        Command::Replay(a) => {
+            let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            if let Some(path) = &a.check {
+                let (text, v) = read_report(path)?;
+                let mut q = slaledger_replay::check::query_from_report(&v)
+                    .with_context(|| format!("{} does not name its inputs", path.display()))?;
+                if let Some(file) = &a.assume {
+                    q.assumed = assumed_events(&mut ledger, file, &q)?;
+                }
+                let r = slaledger_replay::month::month_report(&ledger, &q)?;
+                if r.canonical == text.trim_end() {
+                    println!(
+                        "ok: {} reproduces byte for byte (report hash {})",
+                        path.display(),
+                        r.hash
+                    );
+                    return Ok(ExitCode::SUCCESS);
+                }
+                let now: serde_json::Value = serde_json::from_str(&r.canonical)?;
+                println!(
+                    "FAILED: {} does not reproduce; recomputed from the inputs its header names:",
+                    path.display()
+                );
+                if v["header"]["software"] != now["header"]["software"] {
+                    println!(
+                        "note: the report was made by another software version ({})",
+                        v["header"]["software"]
+                    );
+                }
+                print_diff(&slaledger_replay::diff::diff(&v, &now)?, a.format)?;
+                return Ok(ExitCode::from(1));
+            }
+            let m = a.month.clone().unwrap_or_default();
+            let month = slaledger_ledger::vocab::Month::parse(&m)
+                .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?;
+            let parse = |s: &Option<String>, what: &str| -> Result<Option<Instant>> {
+                s.as_deref()
+                    .map(Instant::parse)
+                    .transpose()
+                    .with_context(|| what.to_owned())
+            };
+            let mut q = slaledger_replay::month::MonthQuery::new(
+                resolve_stream(&ledger, a.stream.clone())?,
+                month,
+                parse(&a.at, "--at")?,
+            );
+            q.as_of = parse(&a.as_of, "--as-of")?;
+            if let Some(file) = &a.assume {
+                q.assumed = assumed_events(&mut ledger, file, &q)?;
+            }
+            for p in &a.policies {
+                let (n, v) = p
+                    .split_once('=')
+                    .with_context(|| format!("--policy `{p}` is not NAME=VALUE"))?;
+                q.overrides.push((n.trim().to_owned(), v.trim().to_owned()));
+            }
+            let r = slaledger_replay::month::month_report(&ledger, &q)?;
+            if let Some(path) = &a.against {
+                let (_, before) = read_report(path)?;
+                let now: serde_json::Value = serde_json::from_str(&r.canonical)?;
+                print_diff(&slaledger_replay::diff::diff(&before, &now)?, a.format)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            match a.format {
+                cli::ReportFormat::Json => println!("{}", r.canonical),
+                cli::ReportFormat::Md => {
+                    print!("{}", slaledger_projections::report::to_markdown(&r))
+                }
+            }
+        }
+        Command::Diff { a, b, format } => {
+            let (_, x) = read_report(&a)?;
+            let (_, y) = read_report(&b)?;
+            print_diff(&slaledger_replay::diff::diff(&x, &y)?, format)?;
         }
         Command::Verify { expect_head } => {
             let expect = expect_head.map(|h| h.parse::<ChainHead>()).transpose()?;
@@ -201,6 +256,62 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench(args) => bench::run(&args)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The stream a command names, or the ledger's only stream.
+fn resolve_stream(ledger: &Ledger, stream: Option<String>) -> Result<String> {
+    if let Some(s) = stream {
+        return Ok(s);
+    }
+    let streams = ledger.index()?.streams()?;
+    match streams.as_slice() {
+        [(only, _)] => Ok(only.clone()),
+        [] => anyhow::bail!("the ledger has no streams yet (slaledger init)"),
+        many => anyhow::bail!(
+            "the ledger has {} streams ({}); choose one with --stream",
+            many.len(),
+            many.iter()
+                .map(|(s, _)| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Reads, parses and validates an overlay's assumed events, as if recorded
+/// at the query's position (its as-of instant, or the `recorded_at` there).
+fn assumed_events(
+    ledger: &mut Ledger,
+    file: &Path,
+    q: &slaledger_replay::month::MonthQuery,
+) -> Result<Vec<slaledger_ledger::event::StoredEvent>> {
+    let text = read_input(file)?;
+    let rejected = || format!("rejected overlay {} (replay not run)", file.display());
+    let drafts = input::parse_jsonl(&text).with_context(rejected)?;
+    rules::check_rule_set_events(&drafts).with_context(rejected)?;
+    let at = match (q.as_of, q.position) {
+        (Some(t), _) => t,
+        (None, Some((seq, _))) => ledger.read(seq)?.recorded_at,
+        (None, None) => ledger.read(ledger.head().seq)?.recorded_at,
+    };
+    ledger.check_assumed(drafts, at).with_context(rejected)
+}
+
+/// Reads a report JSON file.
+fn read_report(path: &Path) -> Result<(String, serde_json::Value)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+    Ok((text, v))
+}
+
+fn print_diff(d: &slaledger_replay::diff::ReportDiff, format: cli::ReportFormat) -> Result<()> {
+    match format {
+        cli::ReportFormat::Json => println!("{}", serde_json::to_string(d)?),
+        cli::ReportFormat::Md => print!("{}", slaledger_replay::diff::to_markdown(d)),
+    }
+    Ok(())
 }
 
 fn read_input(file: &Path) -> Result<String> {

@@ -131,6 +131,15 @@ pub fn id_and_stream(record: &[u8]) -> Option<(&str, &str)> {
     Some((id, stream))
 }
 
+/// The `recorded_at` of a v1 record, read after its `id` and `stream`
+/// without decoding the rest (as-of replays find their position with it).
+pub fn recorded_at_of_record(record: &[u8]) -> Option<crate::time::Instant> {
+    let (id, stream) = id_and_stream(record)?;
+    let off = 17 + id.len() + stream.len();
+    let b: [u8; 8] = record.get(off..off + 8)?.try_into().ok()?;
+    Some(crate::time::Instant::from_millis(i64::from_le_bytes(b)))
+}
+
 /// The content hash of an event (encodes it first; see
 /// [`content_hash_of_record`]).
 pub fn content_hash(ev: &StoredEvent) -> [u8; 32] {
@@ -203,6 +212,14 @@ mod tests {
             decode_record(&bytes),
             Err(RecordError::UnknownVersion(9))
         ));
+    }
+
+    #[test]
+    fn recorded_at_is_read_from_record_bytes() {
+        let ev = sample();
+        let bytes = encode_record(&ev).unwrap();
+        assert_eq!(recorded_at_of_record(&bytes), Some(ev.recorded_at));
+        assert_eq!(recorded_at_of_record(&bytes[..10]), None);
     }
 
     #[test]

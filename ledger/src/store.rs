@@ -638,6 +638,34 @@ impl Ledger {
             })
     }
 
+    /// Validates assumed events of a counterfactual overlay (SPEC §9.4)
+    /// exactly as [`Ledger::append`] validates a batch, except that a party
+    /// may assume an event the other party would record (permissions are
+    /// relaxed), and returns them with `recorded_at` set; nothing is written.
+    /// An assumed event may not reuse an id the ledger already holds.
+    pub fn check_assumed(
+        &mut self,
+        drafts: Vec<Draft>,
+        recorded_at: Instant,
+    ) -> Result<Vec<StoredEvent>, AppendError> {
+        if self.ids.is_none() {
+            self.ids = Some(self.index.load_ids().map_err(ReadError::from)?);
+        }
+        let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
+        let lines: Vec<usize> = drafts.iter().map(|d| d.line).collect();
+        let prepared = prepare(drafts, recorded_at)?;
+        let plan = self.validate(ids, prepared, recorded_at, true)?;
+        if let Some((id, seq)) = plan.duplicates.first() {
+            return Err(AppendError::Invalid {
+                line: lines.first().copied().unwrap_or(0),
+                id: id.clone(),
+                field: "id".into(),
+                reason: format!("the ledger already holds this event (seq {seq}); an assumed event needs an id of its own"),
+            });
+        }
+        Ok(plan.accepted.into_iter().map(|p| p.ev).collect())
+    }
+
     /// Appends a batch atomically and durably (SPEC §4.12 checks first).
     ///
     /// `recorded_at` is the caller's clock reading (the CLI reads it once);
@@ -670,7 +698,7 @@ impl Ledger {
         }
         let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
         let prepared = prepare(drafts, recorded_at)?;
-        let plan = self.validate(ids, prepared, recorded_at)?;
+        let plan = self.validate(ids, prepared, recorded_at, false)?;
         let mut outcome = AppendOutcome {
             appended: self.head.seq + 1..self.head.seq + 1,
             duplicates: plan.duplicates,
@@ -827,6 +855,7 @@ impl Ledger {
         ids: &IdTable,
         prepared: Vec<Prepared>,
         recorded_at: Instant,
+        assumed: bool,
     ) -> Result<Plan, AppendError> {
         let mut plan = Plan {
             accepted: Vec::with_capacity(prepared.len()),
@@ -944,7 +973,8 @@ impl Ledger {
                     ));
                 }
             }
-            if !matches!(ev.event, Event::Correction(_))
+            if !assumed
+                && !matches!(ev.event, Event::Correction(_))
                 && !ev.event.allowed_parties().contains(&party)
             {
                 return Err(invalid(

@@ -385,6 +385,9 @@ pub(crate) fn disruptions<'a>(
                 }
             }
         }
+        // The trace names every responsibility decision that counts, also
+        // one naming the supplier (SPEC §8.2).
+        refs.extend(inc.responsibility_refs());
         refs.sort();
         refs.dedup();
         out.push(Disruption {

@@ -321,7 +321,7 @@ impl<'a> Inc<'a> {
     /// The third party a responsibility decision (customer decision or
     /// settlement) names, if any; and whether one names the supplier.
     /// The decisions that count (customer decisions and settlements).
-    fn responsibility_refs(&self) -> Vec<EventRef> {
+    pub(crate) fn responsibility_refs(&self) -> Vec<EventRef> {
         self.responsibility
             .iter()
             .filter(|f| {

@@ -51,6 +51,10 @@ pub struct Header {
     pub software_version: String,
     /// Event schema version.
     pub schema_version: u16,
+    /// As-of replay: the instant and the seq it resolved to (SPEC §9.2).
+    pub as_of: Option<(Instant, u64)>,
+    /// Overlay hash of a counterfactual replay (SPEC §9.4).
+    pub overlay: Option<String>,
 }
 
 /// A computed report: canonical JSON and its hash.
@@ -380,7 +384,7 @@ struct SoftwareJ<'a> {
 
 #[derive(Serialize)]
 struct HeaderJ<'a> {
-    as_of: Option<String>,
+    as_of: Option<AsOfJ>,
     counterfactual: bool,
     disputes: Vec<String>,
     evaluation_time: String,
@@ -394,6 +398,12 @@ struct HeaderJ<'a> {
     rule_set: RuleSetJ<'a>,
     software: SoftwareJ<'a>,
     stream: &'a str,
+}
+
+#[derive(Serialize)]
+struct AsOfJ {
+    instant: String,
+    seq: u64,
 }
 
 #[derive(Serialize)]
@@ -559,8 +569,11 @@ pub fn month_report_json(
             .collect(),
         goals,
         header: HeaderJ {
-            as_of: None,
-            counterfactual: false,
+            as_of: h.as_of.map(|(t, seq)| AsOfJ {
+                instant: t.to_string(),
+                seq,
+            }),
+            counterfactual: h.overlay.is_some(),
             disputes: Vec::new(),
             evaluation_time: h.eval.0.to_string(),
             evaluation_time_source: h.eval.1,
@@ -571,7 +584,7 @@ pub fn month_report_json(
             month: h.month.to_string(),
             month_end: to.to_string(),
             month_start: from.to_string(),
-            overlay: None,
+            overlay: h.overlay.clone(),
             policies: h
                 .policies
                 .iter()

@@ -12,6 +12,8 @@
 //! invariant (non-decreasing `recorded_at`) makes a binary search.
 #![deny(missing_docs)]
 
+pub mod check;
+pub mod diff;
 pub mod month;
 pub mod quarter;
 

@@ -19,9 +19,63 @@ pub struct MonthQuery {
     pub stream: String,
     /// Month.
     pub month: Month,
-    /// Evaluation time; `None`: the `recorded_at` of the last event read,
-    /// so that the same ledger always gives the same report.
+    /// Evaluation time; `None`: the `recorded_at` of the last event read
+    /// (with `as_of`: the as-of instant, or the latest included `occurred_at`
+    /// if later), so that the same ledger always gives the same report.
     pub eval: Option<Instant>,
+    /// As-of replay (SPEC §9.2): only the events recorded at or before this
+    /// instant exist for the computation.
+    pub as_of: Option<Instant>,
+    /// Policy overrides for this replay only (SPEC §9.4), `(name, value)`.
+    pub overrides: Vec<(String, String)>,
+    /// Assumed events of a counterfactual overlay (SPEC §9.4), already
+    /// validated ([`Ledger::check_assumed`]): placed after the position, in
+    /// this order, as if recorded there.
+    pub assumed: Vec<StoredEvent>,
+    /// Read the ledger only up to this position, whose chain hash must be
+    /// this one (re-performing a report, SPEC §9.7).
+    pub position: Option<(u64, [u8; 32])>,
+}
+
+impl MonthQuery {
+    /// The plain report of a month: no as-of, no overrides.
+    pub fn new(stream: impl Into<String>, month: Month, eval: Option<Instant>) -> Self {
+        MonthQuery {
+            stream: stream.into(),
+            month,
+            eval,
+            as_of: None,
+            overrides: Vec::new(),
+            assumed: Vec::new(),
+            position: None,
+        }
+    }
+
+    /// The overlay hash (SPEC §9.4): blake3 over a tag, each assumed
+    /// event's content hash (docs/FORMAT.md: the canonical record without
+    /// `recorded_at`), in order, and every override `name`, `value` sorted
+    /// by name, each NUL-terminated; `None` for an empty overlay.
+    pub fn overlay_hash(&self) -> Option<String> {
+        if self.overrides.is_empty() && self.assumed.is_empty() {
+            return None;
+        }
+        let mut o = self.overrides.clone();
+        o.sort();
+        let mut h = blake3::Hasher::new();
+        h.update(b"slaledger/overlay/v1\0");
+        for ev in &self.assumed {
+            // The content hash leaves out `recorded_at`, which the position
+            // supplies: the same overlay file always hashes the same.
+            h.update(&encoding::content_hash(ev));
+        }
+        for (n, v) in &o {
+            h.update(n.as_bytes());
+            h.update(b"\0");
+            h.update(v.as_bytes());
+            h.update(b"\0");
+        }
+        Some(h.finalize().to_hex().to_string())
+    }
 }
 
 /// Why a month cannot be computed.
@@ -44,6 +98,28 @@ pub enum ReplayError {
         /// First `effective_from`.
         first: Month,
     },
+    /// A policy override names an unknown policy or value.
+    #[error("--policy {0}")]
+    BadOverride(String),
+    /// The evaluation time of an as-of replay lies before the as-of instant.
+    #[error("the evaluation time {eval} is before the as-of instant {as_of}; it may be later, never earlier (SPEC §9.2)")]
+    EvalBeforeAsOf {
+        /// The evaluation time asked for.
+        eval: Instant,
+        /// The as-of instant.
+        as_of: Instant,
+    },
+    /// The ledger does not hold the position a report names.
+    #[error("the ledger does not hold {seq}:{hash} (its record there has another chain hash, or it is shorter)")]
+    PositionNotHeld {
+        /// Seq.
+        seq: u64,
+        /// Chain hash, hex.
+        hash: String,
+    },
+    /// Nothing was recorded at or before the as-of instant.
+    #[error("nothing was recorded at or before {0}")]
+    NothingAsOf(Instant),
     /// A recorded rule set does not parse (recorded without the CLI's check).
     #[error("the rule set recorded at seq {seq} is not valid: {source}")]
     BadRuleSet {
@@ -211,16 +287,49 @@ pub struct StreamRead {
 /// in their leading bytes (other streams' records are never decoded) and the
 /// stream's records are decoded on every available core, in ledger order.
 pub fn stream_events(ledger: &Ledger, stream: &str) -> Result<StreamRead, ReplayError> {
-    let head = ledger.head();
+    stream_events_upto(ledger, stream, None, None)
+}
+
+/// The stream's events through the as-of position: the last record with
+/// `recorded_at ≤ as_of` (a prefix of the ledger, `recorded_at` never
+/// decreases), or the head (or `upto`, if earlier) without `as_of` (SPEC §9.2).
+pub fn stream_events_upto(
+    ledger: &Ledger,
+    stream: &str,
+    as_of: Option<Instant>,
+    upto: Option<u64>,
+) -> Result<StreamRead, ReplayError> {
+    let mut head = ledger.head();
+    if let Some(seq) = upto.filter(|s| *s < head.seq) {
+        head = slaledger_ledger::chain::ChainHead {
+            seq,
+            hash: ledger.hash_at(seq)?,
+        };
+    }
+    if let Some(a) = as_of {
+        let mut position = 0;
+        ledger.scan_segments(1, head.seq, |records| {
+            for (seq, r) in records {
+                if encoding::recorded_at_of_record(r).is_some_and(|t| t <= a) {
+                    position = *seq;
+                }
+            }
+        })?;
+        if position == 0 {
+            return Err(ReplayError::NothingAsOf(a));
+        }
+        head = slaledger_ledger::chain::ChainHead {
+            seq: position,
+            hash: ledger.hash_at(position)?,
+        };
+    }
     let mut events: Vec<(u64, StoredEvent)> = Vec::new();
     let mut last_record: Option<Vec<u8>> = None;
     let mut bad: Option<ReadError> = None;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     ledger.scan_segments(1, head.seq, |records| {
-        if let Some((seq, r)) = records.last() {
-            if *seq == head.seq {
-                last_record = Some(r.to_vec());
-            }
+        if let Some((_, r)) = records.iter().find(|(seq, _)| *seq == head.seq) {
+            last_record = Some(r.to_vec());
         }
         if bad.is_some() {
             return;
@@ -262,7 +371,25 @@ pub fn stream_events(ledger: &Ledger, stream: &str) -> Result<StreamRead, Replay
 
 /// Computes the report of one month from the ledger at its head.
 pub fn month_report(ledger: &Ledger, q: &MonthQuery) -> Result<Report, ReplayError> {
-    let read = stream_events(ledger, &q.stream)?;
+    if let Some((seq, hash)) = q.position {
+        let held = seq <= ledger.head().seq && ledger.hash_at(seq).ok() == Some(hash);
+        if !held {
+            return Err(ReplayError::PositionNotHeld {
+                seq,
+                hash: slaledger_ledger::chain::hex(&hash),
+            });
+        }
+    }
+    let mut read = stream_events_upto(ledger, &q.stream, q.as_of, q.position.map(|p| p.0))?;
+    // Assumed events follow every ledger event of the position (SPEC §9.4).
+    for (i, ev) in q
+        .assumed
+        .iter()
+        .filter(|e| e.stream == q.stream)
+        .enumerate()
+    {
+        read.events.push((read.head.0 + 1 + i as u64, ev.clone()));
+    }
     report_from_events(&read.events, read.head, read.last_recorded, q)
 }
 
@@ -290,10 +417,41 @@ pub fn report_from_events(
             first,
         });
     };
-    let (eval, eval_source) = match q.eval {
-        Some(t) => (t, "given"),
-        None => (last_recorded, "ledger_head_recorded_at"),
+    let (eval, eval_source) = match (q.eval, q.as_of) {
+        (Some(t), Some(a)) if t < a => {
+            return Err(ReplayError::EvalBeforeAsOf { eval: t, as_of: a })
+        }
+        (Some(t), _) => (t, "given"),
+        (None, Some(a)) => {
+            let latest = events.iter().map(|(_, e)| e.occurred_at).max().unwrap_or(a);
+            (a.max(latest), "as_of")
+        }
+        (None, None) => (last_recorded, "ledger_head_recorded_at"),
     };
+    // Policy overrides (SPEC §9.4), for this replay only.
+    let mut v = v.clone();
+    let names: Vec<&'static str> = v
+        .rules
+        .policies
+        .values_for(v.rules.annex)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let mut overridden: Vec<&'static str> = Vec::new();
+    for (name, value) in &q.overrides {
+        let Some(n) = names.iter().find(|n| **n == name.as_str()) else {
+            return Err(ReplayError::BadOverride(format!(
+                "{name}={value}: no policy `{name}` applies to this stream's annex (its policies: {})",
+                names.join(", ")
+            )));
+        };
+        v.rules
+            .policies
+            .set(name, value)
+            .map_err(|e| ReplayError::BadOverride(format!("{name}={value}: {}", e.reason)))?;
+        overridden.push(n);
+    }
+    let v = &v;
     let facts = facts::current(events, eval);
     let result =
         evaluate_month(&facts, &versions, v, q.month, eval).ok_or(ReplayError::NoRuleSet {
@@ -310,8 +468,17 @@ pub fn report_from_events(
             .policies
             .values_for(v.rules.annex)
             .into_iter()
-            .map(|(n, val)| (n, val, v.rules.policy_origin(n)))
+            .map(|(n, val)| {
+                let origin = if overridden.contains(&n) {
+                    slaledger_projections::ruleset::Origin::Override
+                } else {
+                    v.rules.policy_origin(n)
+                };
+                (n, val, origin)
+            })
             .collect(),
+        as_of: q.as_of.map(|a| (a, head.0)),
+        overlay: q.overlay_hash(),
         head: (head.0, slaledger_ledger::chain::hex(&head.1)),
         eval: (eval, eval_source),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),

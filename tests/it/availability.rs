@@ -48,9 +48,9 @@ fn june_availability_reports_the_window_overrun_and_the_non_redundant_state() {
     // The third party's hour is excluded for the supplier, kept for users.
     assert_eq!(app["excluded"][0]["object"], "INC-J3");
     let user = &goal(&v, "b72a.user_availability.production.application")["figure"];
-    assert_eq!(user["downtime_minutes"], 85);
+    assert_eq!(user["downtime_minutes"], 235);
     let combined = &goal(&v, "b72a.user_availability.production.combined")["figure"];
-    assert_eq!(combined["downtime_minutes"], 225);
+    assert_eq!(combined["downtime_minutes"], 375);
     // KTS from the two reported values: 99.94 + 99.63 − 100.
     assert_eq!(goal(&v, "b72a.kts")["figure"]["value"], "99.57");
     // §6.9: KM-1 passes exactly on the limit, KM-2 fails.

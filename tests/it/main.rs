@@ -3,5 +3,6 @@
 mod availability;
 mod cli;
 mod crash;
+mod replay;
 mod report;
 mod support;

@@ -1,0 +1,316 @@
+//! `slaledger replay` and `slaledger diff` end to end (issue 5, SPEC §9):
+//! as-of replay reproduces a submitted report byte for byte, `--check`
+//! re-performs a report and fails on any changed byte, and each kind of
+//! claim (priority, responsibility, policy reading) is replayed as an
+//! overlay with its exact point and øre difference, pinned by insta.
+
+use crate::support::*;
+use slaledger_ledger::time::Instant;
+
+fn replay(ledger: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["replay"];
+    all.extend_from_slice(args);
+    let o = run(ledger, &all, None);
+    assert!(o.status.success(), "{args:?}: {}", err(&o));
+    out(&o)
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+/// Instants from the CLI's clock: the test waits so that an as-of instant
+/// lies strictly between two appends.
+fn now_between() -> String {
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let t = Instant::now().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    t
+}
+
+const LATE: &str = r#"{"id":"late/INC-2025-0699/r","stream":"bilag6-example","actor":{"party":"customer","identity":"servicedesk@kunde.dk"},"kind":"incident_reported","data":{"incident_id":"INC-2025-0699","reported_at":"2025-06-20T10:00:00+02:00","channel":"phone","reporter":"Bruger","customer_category":1,"environment":"production","areas":["application"],"description":"Sent registreret henvendelse"}}
+{"id":"fix/INC-2025-0603/assigned","stream":"bilag6-example","actor":{"party":"supplier","identity":"servicedesk@leverandor.dk"},"occurred_at":"2025-07-20T12:00:00+02:00","kind":"correction","data":{"corrects":"INC-2025-0603/assigned","action":"replace","replacement":{"kind":"incident_assigned","data":{"incident_id":"INC-2025-0603","assignee":"Mette Larsen","assigned_at":"2025-06-04T09:20:00+02:00"}},"reason":"Tidspunkt fra ITSM-log"}}"#;
+
+#[test]
+fn as_of_replay_reproduces_the_submitted_report_and_the_diff_names_what_changed_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    let submitted_at = now_between();
+    let submitted = replay(&ledger, &["--month", "2025-06", "--as-of", &submitted_at]);
+    let file = write(tmp.path(), "submitted.json", &submitted);
+    // Later: a late-recorded incident and a correction.
+    let late = write(tmp.path(), "late.jsonl", LATE);
+    let o = run(&ledger, &["append", &late], None);
+    assert!(o.status.success(), "{}", err(&o));
+    // As of the submission: byte for byte the submitted report.
+    assert_eq!(
+        replay(&ledger, &["--month", "2025-06", "--as-of", &submitted_at]),
+        submitted
+    );
+    // Re-performed from the inputs its header names.
+    assert!(replay(&ledger, &["--check", &file]).starts_with("ok: "));
+    // Now: the diff names the late incident and the correction.
+    let d = json(&replay(
+        &ledger,
+        &["--month", "2025-06", "--against", &file, "--format", "json"],
+    ));
+    let causes: Vec<(String, String)> = d["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["kind"].as_str().unwrap().to_owned(),
+                c["what"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        causes
+            .iter()
+            .any(|(k, w)| k == "event_only_in_b" && w.starts_with("late/INC-2025-0699/r@")),
+        "{causes:?}"
+    );
+    assert!(
+        causes
+            .iter()
+            .any(|(k, w)| k == "correction_only_in_b"
+                && w.contains("corrects INC-2025-0603/assigned@")),
+        "{causes:?}"
+    );
+    assert!(causes.iter().any(|(k, _)| k == "ledger_position"));
+}
+
+#[test]
+fn check_fails_on_any_changed_byte_and_shows_the_difference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    let report = replay(
+        &ledger,
+        &["--month", "2025-06", "--at", "2025-07-14T12:00:00+02:00"],
+    );
+    let good = write(tmp.path(), "good.json", &report);
+    assert!(replay(&ledger, &["--check", &good]).starts_with("ok: "));
+    let v = json(&report);
+    let changed = report.replacen(
+        &format!(
+            "\"points\":\"{}\"",
+            v["month_total"]["points"].as_str().unwrap()
+        ),
+        "\"points\":\"0.0\"",
+        1,
+    );
+    assert_ne!(changed, report);
+    let bad = write(tmp.path(), "bad.json", &changed);
+    let o = run(&ledger, &["replay", "--check", &bad], None);
+    assert!(!o.status.success());
+    assert!(out(&o).contains("FAILED"), "{}", out(&o));
+    assert!(out(&o).contains("month_total.points"), "{}", out(&o));
+}
+
+fn june_b72a(dir: &std::path::Path) -> std::path::PathBuf {
+    let ledger = dir.join("l72");
+    example_ledger(
+        &ledger,
+        "bilag7-2a",
+        "customer:driftschef@kombit.dk",
+        &["june-2025-availability.jsonl"],
+    );
+    ledger
+}
+
+/// The diff from the plain June report to the same month under an overlay,
+/// as (points A, points B, bod A, bod B) and its Markdown.
+fn claim(
+    ledger: &std::path::Path,
+    dir: &std::path::Path,
+    args: &[&str],
+) -> ((String, String, i64, i64), String) {
+    let at = "2025-07-15T12:00:00+02:00";
+    let plain = replay(ledger, &["--month", "2025-06", "--at", at]);
+    let a = write(dir, "plain.json", &plain);
+    let mut all = vec!["--month", "2025-06", "--at", at, "--against", &a];
+    all.extend_from_slice(args);
+    let mut with_json = all.clone();
+    with_json.extend(["--format", "json"]);
+    let d = json(&replay(ledger, &with_json));
+    let key = (
+        d["points"][0].as_str().unwrap().to_owned(),
+        d["points"][1].as_str().unwrap().to_owned(),
+        d["bod_ore"][0].as_i64().unwrap(),
+        d["bod_ore"][1].as_i64().unwrap(),
+    );
+    let mut with_md = all;
+    with_md.extend(["--format", "md"]);
+    (key, replay(ledger, &with_md))
+}
+
+#[test]
+fn priority_claim_the_customer_says_a_c_incident_was_priority_a() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_b72a(tmp.path());
+    let overlay = write(
+        tmp.path(),
+        "priority.jsonl",
+        r#"{"id":"claim/INC-J4/priority","stream":"b72a-example","actor":{"party":"customer","identity":"driftschef@kombit.dk"},"occurred_at":"2025-06-25T09:30:00+02:00","kind":"incident_prioritised","data":{"incident_id":"INC-J4","priority":"A","role":"customer_decision","reason":"Hele kommunen kunne ikke sagsbehandle"}}"#,
+    );
+    let (key, md) = claim(&ledger, tmp.path(), &["--assume", &overlay]);
+    // As A: resolution 3 h 40 min > 3 h (5.0 points) and 240 min of
+    // production application downtime: 99.38 % < 99.50 % (10.0 points).
+    assert_eq!(key, ("0.0".into(), "15.0".into(), 0, 1_500_000));
+    insta::assert_snapshot!("claim_priority_md", md);
+}
+
+#[test]
+fn responsibility_claim_the_outage_was_the_suppliers_not_a_third_partys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_b72a(tmp.path());
+    let overlay = write(
+        tmp.path(),
+        "responsibility.jsonl",
+        r#"{"id":"claim/INC-J3/responsibility","stream":"b72a-example","actor":{"party":"customer","identity":"driftschef@kombit.dk"},"occurred_at":"2025-06-24T09:00:00+02:00","kind":"responsibility_decided","data":{"incident_id":"INC-J3","responsible":"supplier","role":"decision"}}"#,
+    );
+    let (key, md) = claim(&ledger, tmp.path(), &["--assume", &overlay]);
+    // 210 more minutes for the supplier: 235 of 43,020 → 99.45 % (10.0 points).
+    assert_eq!(key, ("0.0".into(), "10.0".into(), 0, 1_000_000));
+    insta::assert_snapshot!("claim_responsibility_md", md);
+}
+
+#[test]
+fn policy_claim_kpi1_rounding_nearest_instead_of_started() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    let at = "2025-07-14T12:00:00+02:00";
+    let plain = replay(&ledger, &["--month", "2025-06", "--at", at]);
+    let a = write(tmp.path(), "plain.json", &plain);
+    let args = [
+        "--month",
+        "2025-06",
+        "--at",
+        at,
+        "--policy",
+        "shortfall_rounding=nearest",
+        "--against",
+        &a,
+    ];
+    let d = json(&replay(
+        &ledger,
+        &[&args[..], &["--format", "json"]].concat(),
+    ));
+    let md = replay(&ledger, &[&args[..], &["--format", "md"]].concat());
+    let key = (
+        d["points"][0].as_str().unwrap().to_owned(),
+        d["points"][1].as_str().unwrap().to_owned(),
+        d["bod_ore"][0].as_i64().unwrap(),
+        d["bod_ore"][1].as_i64().unwrap(),
+    );
+    insta::assert_snapshot!("claim_policy_md", format!("{key:?}\n\n{md}"));
+    assert!(d["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["kind"] == "policy" && c["what"] == "shortfall_rounding: started → nearest"));
+    // The counterfactual report says so in its header.
+    let cf = json(&replay(
+        &ledger,
+        &[
+            "--month",
+            "2025-06",
+            "--at",
+            at,
+            "--policy",
+            "shortfall_rounding=nearest",
+        ],
+    ));
+    assert_eq!(cf["header"]["counterfactual"], true);
+    assert!(cf["header"]["overlay"].is_string());
+    let p = cf["header"]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "shortfall_rounding")
+        .unwrap()
+        .clone();
+    assert_eq!(p["origin"], "override");
+}
+
+#[test]
+fn an_empty_overlay_gives_the_plain_report_and_bad_overlays_are_rejected_like_append() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = june_b72a(tmp.path());
+    let at = "2025-07-15T12:00:00+02:00";
+    let plain = replay(&ledger, &["--month", "2025-06", "--at", at]);
+    let empty = write(tmp.path(), "empty.jsonl", "");
+    assert_eq!(
+        replay(
+            &ledger,
+            &["--month", "2025-06", "--at", at, "--assume", &empty]
+        ),
+        plain
+    );
+    for (text, msg) in [
+        (
+            r#"{"id":"x","stream":"b72a-example","actor":{"party":"customer","identity":"k"},"occurred_at":"2025-06-24T09:00:00+02:00","kind":"responsibility_decided","data":{"incident_id":"INC-NOPE","responsible":"supplier","role":"decision"}}"#,
+            "unknown incident `INC-NOPE`",
+        ),
+        (r#"{"id":"y","stream":"b72a-example"}"#, "line 1"),
+        (
+            r#"{"id":"INC-J4/reaction","stream":"b72a-example","actor":{"party":"supplier","identity":"drift@leverandor.dk"},"kind":"reaction_registered","data":{"incident_id":"INC-J4","at":"2025-06-25T09:20:00+02:00"}}"#,
+            "already holds this event",
+        ),
+    ] {
+        let f = write(tmp.path(), "bad.jsonl", text);
+        let o = run(
+            &ledger,
+            &["replay", "--month", "2025-06", "--at", at, "--assume", &f],
+            None,
+        );
+        assert!(!o.status.success(), "{text}");
+        let e = err(&o);
+        assert!(
+            e.contains("rejected overlay") && e.contains(msg),
+            "{msg}: {e}"
+        );
+    }
+    let o = run(
+        &ledger,
+        &[
+            "replay",
+            "--month",
+            "2025-06",
+            "--policy",
+            "no_such_policy=x",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("no policy `no_such_policy`"),
+        "{}",
+        err(&o)
+    );
+}
