@@ -21,6 +21,10 @@ const B72A_SPRING: &str = include_str!("../examples/bilag7-2a/spring-2025.jsonl"
 const B72A_JUNE: &str = include_str!("../examples/bilag7-2a/june-2025-availability.jsonl");
 const VDX_RULES: &str = include_str!("../examples/vdx/rules.toml");
 const VDX_2025: &str = include_str!("../examples/vdx/2025.jsonl");
+/// A correction recorded after the June report was submitted (SPEC §9.2).
+const CORRECTION: &str = r#"{"id":"fix/INC-2025-0606/contact-1","stream":"bilag6-example","actor":{"party":"customer","identity":"driftschef@kunde.dk"},"occurred_at":"2025-08-12T12:00:00+02:00","kind":"correction","data":{"corrects":"INC-2025-0606/contact-1","action":"replace","replacement":{"kind":"incident_reported","data":{"incident_id":"INC-2025-0606","reported_at":"2025-06-11T09:20:00+02:00","channel":"tool","reporter":"Jens Hansen","organisation":"Kunden","environment":"production","areas":["application"],"description":"Henvendelse 1 om INC-2025-0606"}},"reason":"Opkaldet kom kl. 09:20 ifølge telefonsystemets log"}}"#;
+/// The customer's claim in a priority dispute (an assumed event, never written).
+const PRIORITY_CLAIM: &str = r#"{"id":"claim/INC-J4/priority","stream":"b72a-example","actor":{"party":"customer","identity":"driftschef@kombit.dk"},"occurred_at":"2025-06-25T09:30:00+02:00","kind":"incident_prioritised","data":{"incident_id":"INC-J4","priority":"A","role":"customer_decision","reason":"Hele kommunen kunne ikke sagsbehandle"}}"#;
 
 fn step(n: u32, title: &str) {
     println!("\n== {n}. {title}");
@@ -283,17 +287,75 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         println!("{l}");
     }
     println!("report hash {}", quarter.hash);
+
+    step(
+        10,
+        "as-of replay: June's Bilag 6 report as submitted on 14 July, and now, after a correction recorded on 12 August (SPEC §9.2, §9.5)",
+    );
+    let submitted_at = Instant::parse("2025-07-14T12:00:00+02:00")?;
+    let june_m = slaledger_ledger::vocab::Month::parse("2025-06").context("month")?;
+    let mut june =
+        slaledger_replay::month::MonthQuery::new("bilag6-example", june_m, Some(submitted_at));
+    june.as_of = Some(submitted_at);
+    let as_submitted = slaledger_replay::month::month_report(&ledger, &june)?;
+    let august12 = Instant::parse("2025-08-12T12:00:00+02:00")?;
+    let out = ledger.append(input::parse_jsonl(CORRECTION)?, None, august12)?;
+    println!(
+        "appended a correction on 12 August: contact `INC-2025-0606/contact-1` came in at 09:20, not 09:00; head {}",
+        out.head
+    );
+    let again = slaledger_replay::month::month_report(&ledger, &june)?;
+    println!(
+        "replayed as of {submitted_at}: report hash {}, the same bytes as submitted: {}",
+        again.hash,
+        again.canonical == as_submitted.canonical
+    );
+    // Now, judged at the same evaluation time: only the ledger differs.
+    let now_q =
+        slaledger_replay::month::MonthQuery::new("bilag6-example", june_m, Some(submitted_at));
+    let now_r = slaledger_replay::month::month_report(&ledger, &now_q)?;
+    let d = slaledger_replay::diff::diff(
+        &serde_json::from_str(&as_submitted.canonical)?,
+        &serde_json::from_str(&now_r.canonical)?,
+    )?;
+    print!("{}", slaledger_replay::diff::to_markdown(&d));
+
+    step(
+        11,
+        "a dispute claim as an overlay: the customer says the C incident INC-J4 of June was priority A (SPEC §9.4)",
+    );
+    let mut plain = slaledger_replay::month::MonthQuery::new(
+        "b72a-example",
+        slaledger_ledger::vocab::Month::parse("2025-06").context("month")?,
+        Some(Instant::parse("2025-07-15T10:00:00Z")?),
+    );
+    let before = slaledger_replay::month::month_report(&ledger, &plain)?;
+    plain.assumed = ledger.check_assumed(input::parse_jsonl(PRIORITY_CLAIM)?, august12)?;
+    let claimed = slaledger_replay::month::month_report(&ledger, &plain)?;
+    let d = slaledger_replay::diff::diff(
+        &serde_json::from_str(&before.canonical)?,
+        &serde_json::from_str(&claimed.canonical)?,
+    )?;
+    let md = slaledger_replay::diff::to_markdown(&d);
+    for l in md.lines().filter(|l| {
+        l.starts_with("Points")
+            || l.contains("].verdict")
+            || l.contains("].points")
+            || l.starts_with("- ")
+    }) {
+        println!("{l}");
+    }
     let last_batch = out.appended.end - out.appended.start;
     let kept_head = ledger.head();
     drop(ledger);
 
-    step(10, "verify: recompute the whole chain and check the index");
+    step(12, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        11,
+        13,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -308,7 +370,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(12, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(14, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -342,7 +404,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
     let _ = head_before;
 
-    println!("\nNext to land here: an as-of replay and a dispute diff (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
+    println!("\nNext to land here: dispute records and settlements (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
     Ok(())
 }
 

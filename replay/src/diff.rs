@@ -238,18 +238,10 @@ pub fn diff(a: &Value, b: &Value) -> Result<ReportDiff, DiffError> {
     ] {
         let (x, y) = (set(a, list, f), set(b, list, f));
         for only in x.difference(&y) {
-            change(
-                list.to_string(),
-                &Value::String(only.clone()),
-                &Value::Null,
-            );
+            change(list.to_string(), &Value::String(only.clone()), &Value::Null);
         }
         for only in y.difference(&x) {
-            change(
-                list.to_string(),
-                &Value::Null,
-                &Value::String(only.clone()),
-            );
+            change(list.to_string(), &Value::Null, &Value::String(only.clone()));
         }
     }
     // Causes.
