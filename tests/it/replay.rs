@@ -314,3 +314,62 @@ fn an_empty_overlay_gives_the_plain_report_and_bad_overlays_are_rejected_like_ap
         err(&o)
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// One ledger and its report for every case (building a ledger per case
+    /// would dominate the run).
+    fn fixture() -> &'static (tempfile::TempDir, std::path::PathBuf, String) {
+        static F: OnceLock<(tempfile::TempDir, std::path::PathBuf, String)> = OnceLock::new();
+        F.get_or_init(|| {
+            let tmp = tempfile::tempdir().unwrap();
+            let ledger = tmp.path().join("l");
+            example_ledger(
+                &ledger,
+                "bilag6",
+                "customer:driftschef@kunde.dk",
+                &["june-2025.jsonl"],
+            );
+            let report = replay(
+                &ledger,
+                &["--month", "2025-06", "--at", "2025-07-14T12:00:00+02:00"],
+            );
+            (tmp, ledger, report)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+        #[test]
+        fn check_fails_on_any_changed_byte(pos in any::<prop::sample::Index>(), byte in 0x20u8..0x7f) {
+            let (tmp, ledger, report) = fixture();
+            let mut bytes = report.trim_end().as_bytes().to_vec();
+            let i = pos.index(bytes.len());
+            prop_assume!(bytes[i] != byte);
+            bytes[i] = byte;
+            let name = format!("changed-{i}-{byte}.json");
+            let path = tmp.path().join(&name);
+            std::fs::write(&path, &bytes).unwrap();
+            let o = run(ledger, &["replay", "--check", path.to_str().unwrap()], None);
+            prop_assert!(!o.status.success(), "byte {} set to {:?} still passed", i, byte as char);
+        }
+
+        #[test]
+        fn replaying_the_same_inputs_twice_is_byte_identical_and_an_empty_overlay_changes_nothing(
+            policy in prop::sample::select(vec!["shortfall_rounding=started", "shortfall_rounding=nearest", "kpi1_grouping=combined"]),
+        ) {
+            let (tmp, ledger, report) = fixture();
+            let at = "2025-07-14T12:00:00+02:00";
+            let args = ["--month", "2025-06", "--at", at, "--policy", policy];
+            prop_assert_eq!(replay(ledger, &args), replay(ledger, &args));
+            let empty = tmp.path().join("empty.jsonl");
+            std::fs::write(&empty, "").unwrap();
+            let plain = replay(ledger, &["--month", "2025-06", "--at", at, "--assume", empty.to_str().unwrap()]);
+            prop_assert_eq!(&plain, report);
+        }
+    }
+}
