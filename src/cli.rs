@@ -75,6 +75,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Md)]
         format: ReportFormat,
     },
+    /// A month's disputes: their history, the reported figures, each party's
+    /// latest claim replayed, the settlement, and the diffs (SPEC §9.6).
+    Dispute {
+        /// `show`.
+        #[command(subcommand)]
+        what: DisputeCmd,
+    },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -118,6 +125,22 @@ pub struct ReportArgs {
     /// so the same ledger always gives the same report.
     #[arg(long)]
     pub at: Option<String>,
+}
+
+/// `dispute` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DisputeCmd {
+    /// Print the history of the disputes about a month.
+    Show {
+        /// Month, YYYY-MM.
+        month: String,
+        /// Stream (may be left out when the ledger has only one).
+        #[arg(long)]
+        stream: Option<String>,
+        /// Evaluation time of every replay (RFC 3339; default: each report's own).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 /// `replay` arguments.

@@ -227,6 +227,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        Command::Dispute {
+            what: cli::DisputeCmd::Show { month, stream, at },
+        } => {
+            let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
+            print_open_report(&report);
+            let month = slaledger_ledger::vocab::Month::parse(&month)
+                .with_context(|| format!("`{month}` is not a month YYYY-MM"))?;
+            let stream = resolve_stream(&ledger, stream)?;
+            let eval = at
+                .as_deref()
+                .map(Instant::parse)
+                .transpose()
+                .context("--at")?;
+            print!("{}", dispute_show(&mut ledger, &stream, month, eval)?);
+        }
         Command::Diff { a, b, format } => {
             let (_, x) = read_report(&a)?;
             let (_, y) = read_report(&b)?;
@@ -295,6 +310,120 @@ fn assumed_events(
         (None, None) => ledger.read(ledger.head().seq)?.recorded_at,
     };
     ledger.check_assumed(drafts, at).with_context(rejected)
+}
+
+/// The history of a month's disputes (SPEC §9.6): for each, its events,
+/// the figures as reported when it was opened, each party's latest claim
+/// replayed as an overlay, the current (settled or disputed) report, and
+/// the diffs from the reported figures.
+fn dispute_show(
+    ledger: &mut Ledger,
+    stream: &str,
+    month: slaledger_ledger::vocab::Month,
+    eval: Option<Instant>,
+) -> Result<String> {
+    use slaledger_replay::month::{month_report, stream_events, MonthQuery};
+    use std::fmt::Write as _;
+    let read = stream_events(ledger, stream)?;
+    let disputes = slaledger_replay::dispute::disputes_of(&read.events, month);
+    let mut out = format!("# Disputes about {stream} {month}\n");
+    if disputes.is_empty() {
+        out.push_str("\nNo dispute names this month.\n");
+        return Ok(out);
+    }
+    let summary = |r: &slaledger_projections::report::Report| -> Result<String> {
+        let v: serde_json::Value = serde_json::from_str(&r.canonical)?;
+        let t = &v["month_total"];
+        Ok(format!(
+            "{} points, bod {} ({}), report hash {}",
+            t["points"].as_str().unwrap_or_default(),
+            t["bod_ore"],
+            t["bod_state"].as_str().unwrap_or_default(),
+            r.hash
+        ))
+    };
+    let diff_md = |a: &slaledger_projections::report::Report,
+                   b: &slaledger_projections::report::Report|
+     -> Result<String> {
+        let d = slaledger_replay::diff::diff(
+            &serde_json::from_str(&a.canonical)?,
+            &serde_json::from_str(&b.canonical)?,
+        )?;
+        Ok(slaledger_replay::diff::to_markdown(&d)
+            .replacen("# ", "#### ", 1)
+            .replace("\n## ", "\n##### "))
+    };
+    for d in &disputes {
+        let s = &d.state;
+        let _ = writeln!(
+            out,
+            "\n## Dispute {} ({}, stage {}{})\n",
+            s.id,
+            if s.settled.is_some() {
+                "settled"
+            } else {
+                "open"
+            },
+            s.stage,
+            if s.deferred { ", deferred" } else { "" }
+        );
+        for e in &d.events {
+            let ev = ledger.read(e.seq)?;
+            let _ = writeln!(
+                out,
+                "- {}@{}: {} by {} (recorded {})",
+                e.id,
+                e.seq,
+                ev.event.kind(),
+                ev.actor.party.as_str(),
+                ev.recorded_at
+            );
+        }
+        // The ledger as it stood just before the dispute was opened.
+        let before = d.events[0].seq.saturating_sub(1);
+        let mut reported_q = MonthQuery::new(stream, month, eval);
+        reported_q.position = Some((before, ledger.hash_at(before)?));
+        let reported = month_report(ledger, &reported_q)?;
+        let _ = writeln!(
+            out,
+            "\n### As reported before the dispute was opened (ledger through seq {before})\n\n{}",
+            summary(&reported)?
+        );
+        for (party, overlay, claim) in &d.claims {
+            let (overrides, assumed) = slaledger_replay::dispute::parse_claim(overlay);
+            // Replayed on the ledger as it stood when the claim was made.
+            let mut q = MonthQuery::new(stream, month, eval);
+            q.overrides = overrides;
+            q.position = Some((claim.seq, ledger.hash_at(claim.seq)?));
+            let at = ledger.read(claim.seq)?.recorded_at;
+            q.assumed = ledger
+                .check_assumed(input::parse_jsonl(&assumed)?, at)
+                .with_context(|| format!("the claim {}@{} does not replay", claim.id, claim.seq))?;
+            let r = month_report(ledger, &q)?;
+            let _ = writeln!(
+                out,
+                "\n### The {}'s claim ({}@{})\n\n{}\n\n{}",
+                party.as_str(),
+                claim.id,
+                claim.seq,
+                summary(&r)?,
+                diff_md(&reported, &r)?
+            );
+        }
+        let now = month_report(ledger, &MonthQuery::new(stream, month, eval))?;
+        let _ = writeln!(
+            out,
+            "\n### {} report\n\n{}\n\n{}",
+            if s.settled.is_some() {
+                "The settled"
+            } else {
+                "The current (disputed)"
+            },
+            summary(&now)?,
+            diff_md(&reported, &now)?
+        );
+    }
+    Ok(out)
 }
 
 /// Reads a report JSON file.

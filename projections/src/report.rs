@@ -55,6 +55,23 @@ pub struct Header {
     pub as_of: Option<(Instant, u64)>,
     /// Overlay hash of a counterfactual replay (SPEC §9.4).
     pub overlay: Option<String>,
+    /// The disputes concerning the month, as recorded through the position
+    /// read (SPEC §9.6).
+    pub disputes: Vec<DisputeState>,
+}
+
+/// A dispute concerning the month (SPEC §9.6).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeState {
+    /// Dispute id.
+    pub id: String,
+    /// Current stage.
+    pub stage: &'static str,
+    /// The parties agreed to defer the decision.
+    pub deferred: bool,
+    /// Settlement: outcome, the instant, the event, and the agreed bod of the
+    /// month if one was given; `None` while open.
+    pub settled: Option<(&'static str, Instant, EventRef, Option<i64>)>,
 }
 
 /// A computed report: canonical JSON and its hash.
@@ -329,8 +346,9 @@ struct YearlyJ {
 #[derive(Serialize)]
 struct TotalJ<'a> {
     bod_ore: Option<i64>,
-    bod_state: &'static str,
+    bod_state: String,
     cap_bound: &'static str,
+    computed_bod_ore: Option<i64>,
     fee_events: Vec<RefJ<'a>>,
     fee_ore: Option<i64>,
     monthly_cap_ore: Option<i64>,
@@ -386,7 +404,7 @@ struct SoftwareJ<'a> {
 struct HeaderJ<'a> {
     as_of: Option<AsOfJ>,
     counterfactual: bool,
-    disputes: Vec<String>,
+    disputes: Vec<DisputeJ>,
     evaluation_time: String,
     evaluation_time_source: &'static str,
     ledger_head: HeadJ<'a>,
@@ -398,6 +416,18 @@ struct HeaderJ<'a> {
     rule_set: RuleSetJ<'a>,
     software: SoftwareJ<'a>,
     stream: &'a str,
+}
+
+#[derive(Serialize)]
+struct DisputeJ {
+    agreed_bod_ore: Option<i64>,
+    deferred: bool,
+    id: String,
+    outcome: Option<&'static str>,
+    settled_at: Option<String>,
+    settlement_event: Option<String>,
+    stage: &'static str,
+    state: &'static str,
 }
 
 #[derive(Serialize)]
@@ -542,6 +572,18 @@ pub fn month_report_json(
         })
         .collect();
     let t = &r.total;
+    // SPEC §9.6: an agreed bod becomes the month's bod (the computed one is
+    // shown beside it); an open dispute marks the bod disputed.
+    let agreed = h
+        .disputes
+        .iter()
+        .find_map(|d| d.settled.as_ref().and_then(|s| s.3).map(|b| (d, b)));
+    let open_disputes: Vec<&str> = h
+        .disputes
+        .iter()
+        .filter(|d| d.settled.is_none())
+        .map(|d| d.id.as_str())
+        .collect();
     let cal = &rules.calendar;
     let mut report = ReportJ {
         corrections: corrections
@@ -574,7 +616,27 @@ pub fn month_report_json(
                 seq,
             }),
             counterfactual: h.overlay.is_some(),
-            disputes: Vec::new(),
+            disputes: h
+                .disputes
+                .iter()
+                .map(|d| DisputeJ {
+                    agreed_bod_ore: d.settled.as_ref().and_then(|s| s.3),
+                    deferred: d.deferred,
+                    id: d.id.clone(),
+                    outcome: d.settled.as_ref().map(|s| s.0),
+                    settled_at: d.settled.as_ref().map(|s| s.1.to_string()),
+                    settlement_event: d
+                        .settled
+                        .as_ref()
+                        .map(|s| format!("{}@{}", s.2.id, s.2.seq)),
+                    stage: d.stage,
+                    state: if d.settled.is_some() {
+                        "settled"
+                    } else {
+                        "open"
+                    },
+                })
+                .collect(),
             evaluation_time: h.eval.0.to_string(),
             evaluation_time_source: h.eval.1,
             ledger_head: HeadJ {
@@ -612,13 +674,23 @@ pub fn month_report_json(
             stream: &h.stream,
         },
         month_total: TotalJ {
-            bod_ore: t.bod,
-            bod_state: if t.bod.is_some() {
-                "computed"
-            } else {
-                "pending (no fee recorded)"
+            bod_ore: agreed.map(|(_, b)| b).or(t.bod),
+            bod_state: match (agreed, open_disputes.is_empty()) {
+                (Some((d, _)), _) => format!(
+                    "settled by dispute {} ({}, {})",
+                    d.id,
+                    d.settled.as_ref().map_or("", |s| s.0),
+                    d.settled
+                        .as_ref()
+                        .map(|s| s.1.to_string())
+                        .unwrap_or_default()
+                ),
+                (None, false) => format!("disputed ({})", open_disputes.join(", ")),
+                (None, true) if t.bod.is_some() => "computed".into(),
+                (None, true) => "pending (no fee recorded)".into(),
             },
             cap_bound: t.cap_bound,
+            computed_bod_ore: agreed.and(t.bod),
             fee_events: refs(&t.fee_events),
             fee_ore: t.fee,
             monthly_cap_ore: t.monthly_cap,

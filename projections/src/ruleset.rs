@@ -270,6 +270,8 @@ pub enum Origin {
     RuleSet,
     /// A replay override (SPEC §9.4).
     Override,
+    /// A dispute settlement fixed it for the month (SPEC §9.6).
+    Settlement,
 }
 
 impl Origin {
@@ -279,6 +281,7 @@ impl Origin {
             Origin::Default => "default",
             Origin::RuleSet => "rule_set",
             Origin::Override => "override",
+            Origin::Settlement => "settlement",
         }
     }
 }

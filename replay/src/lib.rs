@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod diff;
+pub mod dispute;
 pub mod month;
 pub mod quarter;
 

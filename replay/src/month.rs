@@ -437,6 +437,19 @@ pub fn report_from_events(
         .into_iter()
         .map(|(n, _)| n)
         .collect();
+    // A settlement's policy values apply to its months (SPEC §9.6); a
+    // replay's overrides come on top.
+    let disputes = crate::dispute::disputes_of(events, q.month);
+    let mut settled: Vec<&'static str> = Vec::new();
+    for d in &disputes {
+        for (name, value) in &d.policies {
+            if let Some(n) = names.iter().find(|n| **n == name.as_str()) {
+                if v.rules.policies.set(name, value).is_ok() {
+                    settled.push(n);
+                }
+            }
+        }
+    }
     let mut overridden: Vec<&'static str> = Vec::new();
     for (name, value) in &q.overrides {
         let Some(n) = names.iter().find(|n| **n == name.as_str()) else {
@@ -471,6 +484,8 @@ pub fn report_from_events(
             .map(|(n, val)| {
                 let origin = if overridden.contains(&n) {
                     slaledger_projections::ruleset::Origin::Override
+                } else if settled.contains(&n) {
+                    slaledger_projections::ruleset::Origin::Settlement
                 } else {
                     v.rules.policy_origin(n)
                 };
@@ -479,6 +494,7 @@ pub fn report_from_events(
             .collect(),
         as_of: q.as_of.map(|a| (a, head.0)),
         overlay: q.overlay_hash(),
+        disputes: disputes.into_iter().map(|d| d.state).collect(),
         head: (head.0, slaledger_ledger::chain::hex(&head.1)),
         eval: (eval, eval_source),
         software_version: env!("CARGO_PKG_VERSION").to_owned(),

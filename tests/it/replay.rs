@@ -373,3 +373,86 @@ mod properties {
         }
     }
 }
+
+const HASH: &str = "9f2c4b1e0d3a5f6e7c8b9a0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f";
+
+#[test]
+fn a_dispute_marks_the_month_until_its_settlement_fixes_the_policy_and_the_bod() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    let at = "2025-07-14T12:00:00+02:00";
+    let claim_hash = blake3::hash(b"policy shortfall_rounding=nearest").to_hex();
+    let opened = format!(
+        r#"{{"id":"D-1/opened","stream":"bilag6-example","actor":{{"party":"supplier","identity":"servicedesk@leverandor.dk"}},"occurred_at":"2025-07-15T09:00:00+02:00","kind":"dispute_opened","data":{{"dispute_id":"D-1","months":["2025-06"],"subject":"bodspoint","goals":["bilag6.kpi1.cat34"],"statement":"Vi bestrider afrundingen"}}}}
+{{"id":"D-1/claim-supplier","stream":"bilag6-example","actor":{{"party":"supplier","identity":"servicedesk@leverandor.dk"}},"occurred_at":"2025-07-15T09:05:00+02:00","kind":"dispute_claim_submitted","data":{{"dispute_id":"D-1","party":"supplier","overlay":"policy shortfall_rounding=nearest","overlay_hash":"{claim_hash}","statement":"Leverandørens læsning"}}}}"#
+    );
+    let f = write(tmp.path(), "opened.jsonl", &opened);
+    assert!(run(&ledger, &["append", &f], None).status.success());
+    let open = json(&replay(&ledger, &["--month", "2025-06", "--at", at]));
+    assert_eq!(open["header"]["disputes"][0]["state"], "open");
+    assert_eq!(open["month_total"]["bod_state"], "disputed (D-1)");
+    assert_eq!(open["month_total"]["bod_ore"], 4_750_000);
+    let before_settlement = now_between();
+    let settled = format!(
+        r#"{{"id":"D-1/settled","stream":"bilag6-example","actor":{{"party":"customer","identity":"driftschef@kunde.dk"}},"occurred_at":"2025-08-01T12:00:00+02:00","kind":"dispute_settled","data":{{"dispute_id":"D-1","outcome":"agreement","months":["2025-06"],"policies":[["shortfall_rounding","nearest"]],"agreed_bod":[["2025-06",4400000]],"document_hash":"{HASH}"}}}}"#
+    );
+    let f = write(tmp.path(), "settled.jsonl", &settled);
+    let o = run(&ledger, &["append", &f], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let now = json(&replay(&ledger, &["--month", "2025-06", "--at", at]));
+    let d = &now["header"]["disputes"][0];
+    assert_eq!(
+        (d["state"].as_str(), d["outcome"].as_str()),
+        (Some("settled"), Some("agreement"))
+    );
+    // The agreed bod is the month's bod; the computed one (under the
+    // settled policy: 18.0 points) stands beside it.
+    assert_eq!(now["month_total"]["bod_ore"], 4_400_000);
+    assert_eq!(now["month_total"]["computed_bod_ore"], 4_500_000);
+    assert_eq!(now["month_total"]["points"], "18.0");
+    assert!(now["month_total"]["bod_state"]
+        .as_str()
+        .unwrap()
+        .starts_with("settled by dispute D-1 (agreement"));
+    let origin = now["header"]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == "shortfall_rounding")
+        .unwrap()["origin"]
+        .clone();
+    assert_eq!(origin, "settlement");
+    // As of before the settlement the month is still disputed.
+    let then = json(&replay(
+        &ledger,
+        &[
+            "--month",
+            "2025-06",
+            "--as-of",
+            &before_settlement,
+            "--at",
+            &Instant::now().to_string(),
+        ],
+    ));
+    assert_eq!(then["header"]["disputes"][0]["state"], "open");
+    // The history: reported, the supplier's claim, the settlement.
+    let o = run(&ledger, &["dispute", "show", "2025-06", "--at", at], None);
+    assert!(o.status.success(), "{}", err(&o));
+    let show = out(&o);
+    assert!(
+        show.contains("## Dispute D-1 (settled, stage negotiation)"),
+        "{show}"
+    );
+    assert!(
+        show.contains("### The supplier's claim (D-1/claim-supplier@"),
+        "{show}"
+    );
+    assert!(show.contains("Points 19.0 → 18.0"), "{show}");
+    assert!(show.contains("### The settled report"), "{show}");
+}
