@@ -177,6 +177,10 @@ pub struct ReplayArgs {
     /// Print the diff from this report (A) to the replay (B) instead.
     #[arg(long)]
     pub against: Option<PathBuf>,
+    /// Print the stepwise attribution of the overlay instead (SPEC §9.5):
+    /// its policies one at a time, then its assumed events.
+    #[arg(long, conflicts_with_all = ["against", "check"])]
+    pub stepwise: bool,
 }
 
 /// `log` filters.

@@ -213,6 +213,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .with_context(|| format!("--policy `{p}` is not NAME=VALUE"))?;
                 q.overrides.push((n.trim().to_owned(), v.trim().to_owned()));
             }
+            if a.stepwise {
+                let steps = slaledger_replay::month::stepwise(&ledger, &q)?;
+                match a.format {
+                    cli::ReportFormat::Json => println!("{}", serde_json::to_string(&steps)?),
+                    cli::ReportFormat::Md => {
+                        print!("{}", slaledger_replay::month::steps_markdown(&steps))
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             let r = slaledger_replay::month::month_report(&ledger, &q)?;
             if let Some(path) = &a.against {
                 let (_, before) = read_report(path)?;

@@ -1081,7 +1081,7 @@ impl Ledger {
                 opened.insert((ev.stream.to_string(), o));
             }
             if let Event::Correction(c) = &ev.event {
-                self.check_correction(ids, ev, c, &plan, &invalid)?;
+                self.check_correction(ids, ev, c, &plan, &invalid, assumed)?;
             }
             plan.accepted.push(d);
         }
@@ -1095,6 +1095,7 @@ impl Ledger {
         c: &crate::event::Correction,
         plan: &Plan,
         invalid: &dyn Fn(&str, String) -> AppendError,
+        assumed: bool,
     ) -> Result<(), AppendError> {
         let target = match self.find_id(
             ids,
@@ -1145,7 +1146,8 @@ impl Ledger {
                 ));
             }
         }
-        if c.dispute_id.is_none() && ev.actor.party != target.actor.party {
+        // An overlay may assume the other party's correction (SPEC §9.4).
+        if !assumed && c.dispute_id.is_none() && ev.actor.party != target.actor.party {
             return Err(invalid(
                 "actor.party",
                 format!(

@@ -507,3 +507,87 @@ pub fn report_from_events(
         &facts.corrections,
     ))
 }
+
+/// One step of a stepwise attribution (SPEC §9.5).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    /// Bod after the step, øre (`None` while pending).
+    pub bod_ore: Option<i64>,
+    /// Change of bod by this step, øre.
+    pub change_ore: Option<i64>,
+    /// What the step applies: `as recorded`, `policy NAME = VALUE`, `event ID`.
+    pub label: String,
+    /// Month points after the step.
+    pub points: String,
+}
+
+/// The stepwise attribution of an overlay (SPEC §9.5): the report without
+/// it, then its policy overrides one at a time (sorted by name), then its
+/// assumed events one at a time (in order), with the month's points and bod
+/// after each step. Effects are not additive: another order may attribute
+/// the same total differently.
+pub fn stepwise(ledger: &Ledger, q: &MonthQuery) -> Result<Vec<Step>, ReplayError> {
+    let mut base = q.clone();
+    base.overrides.clear();
+    base.assumed.clear();
+    let mut overrides = q.overrides.clone();
+    overrides.sort();
+    let mut steps = Vec::new();
+    let mut last: Option<i64> = None;
+    let mut run = |cur: &MonthQuery, label: String| -> Result<(), ReplayError> {
+        let r = month_report(ledger, cur)?;
+        let v: serde_json::Value =
+            serde_json::from_str(&r.canonical).unwrap_or(serde_json::Value::Null);
+        let bod = v["month_total"]["bod_ore"].as_i64();
+        steps.push(Step {
+            bod_ore: bod,
+            change_ore: match (last, bod) {
+                (Some(a), Some(b)) if !steps.is_empty() => Some(b - a),
+                _ => None,
+            },
+            label,
+            points: v["month_total"]["points"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        });
+        last = bod;
+        Ok(())
+    };
+    run(&base, "as recorded".into())?;
+    let mut cur = base;
+    for (n, v) in overrides {
+        cur.overrides.push((n.clone(), v.clone()));
+        run(&cur, format!("policy {n} = {v}"))?;
+    }
+    for ev in &q.assumed {
+        cur.assumed.push(ev.clone());
+        run(
+            &cur,
+            format!("assumed event {} ({})", ev.id, ev.event.kind()),
+        )?;
+    }
+    Ok(steps)
+}
+
+/// The steps as a Markdown table.
+pub fn steps_markdown(steps: &[Step]) -> String {
+    let mut out = String::from(
+        "| step | points | bod (øre) | change (øre) |\n| --- | ---: | ---: | ---: |\n",
+    );
+    for (i, s) in steps.iter().enumerate() {
+        out.push_str(&format!(
+            "| {}{} | {} | {} | {} |\n",
+            if i == 0 {
+                String::new()
+            } else {
+                format!("{i}: ")
+            },
+            s.label,
+            s.points,
+            s.bod_ore.map_or("pending".into(), |b| b.to_string()),
+            s.change_ore.map_or(String::new(), |c| c.to_string())
+        ));
+    }
+    out
+}

@@ -456,3 +456,61 @@ fn a_dispute_marks_the_month_until_its_settlement_fixes_the_policy_and_the_bod()
     assert!(show.contains("Points 19.0 → 18.0"), "{show}");
     assert!(show.contains("### The settled report"), "{show}");
 }
+
+#[test]
+fn stepwise_attribution_applies_policies_then_assumed_events_as_in_spec_9_9() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ledger = tmp.path().join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    // The supplier's claim: its reading of the rounding, and that a late
+    // category 3 contact came in at 09:20, not 09:00 (an assumed correction
+    // of the customer's event: overlays relax the permission).
+    let claim = write(
+        tmp.path(),
+        "claim.jsonl",
+        r#"{"id":"claim/INC-2025-0606/contact-1","stream":"bilag6-example","actor":{"party":"supplier","identity":"servicedesk@leverandor.dk"},"occurred_at":"2025-07-15T09:00:00+02:00","kind":"correction","data":{"corrects":"INC-2025-0606/contact-1","action":"replace","replacement":{"kind":"incident_reported","data":{"incident_id":"INC-2025-0606","reported_at":"2025-06-11T09:20:00+02:00","channel":"tool","reporter":"Jens Hansen","organisation":"Kunden","environment":"production","areas":["application"],"description":"Henvendelse 1 om INC-2025-0606"}},"reason":"Opkaldet kom kl. 09:20"}}"#,
+    );
+    let args = [
+        "--month",
+        "2025-06",
+        "--at",
+        "2025-07-14T12:00:00+02:00",
+        "--policy",
+        "shortfall_rounding=nearest",
+        "--assume",
+        &claim,
+        "--stepwise",
+    ];
+    let steps = json(&replay(
+        &ledger,
+        &[&args[..], &["--format", "json"]].concat(),
+    ));
+    let got: Vec<(String, Option<i64>)> = steps
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["points"].as_str().unwrap().to_owned(),
+                s["change_ore"].as_i64(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("19.0".into(), None),
+            ("18.0".into(), Some(-250_000)),
+            ("11.0".into(), Some(-1_750_000)),
+        ]
+    );
+    insta::assert_snapshot!(
+        "stepwise_md",
+        replay(&ledger, &[&args[..], &["--format", "md"]].concat())
+    );
+}
