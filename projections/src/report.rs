@@ -807,6 +807,37 @@ pub fn to_markdown(r: &Report) -> String {
         s(&h["evaluation_time_source"]),
         r.hash
     ));
+    // Replay provenance and disputes (SPEC §8.1), only when present.
+    let mut extra = String::new();
+    if !h["as_of"].is_null() {
+        extra.push_str(&format!(
+            "- as-of replay: {} (seq {})\n",
+            s(&h["as_of"]["instant"]),
+            h["as_of"]["seq"]
+        ));
+    }
+    if h["counterfactual"] == true {
+        extra.push_str(&format!(
+            "- **counterfactual**: overlay `{}`\n",
+            s(&h["overlay"])
+        ));
+    }
+    for d in h["disputes"].as_array().into_iter().flatten() {
+        extra.push_str(&format!(
+            "- dispute {}: {}, stage {}{}\n",
+            s(&d["id"]),
+            s(&d["state"]),
+            s(&d["stage"]),
+            d["outcome"]
+                .as_str()
+                .map(|o| format!(", {o} at {}", s(&d["settled_at"])))
+                .unwrap_or_default()
+        ));
+    }
+    if !extra.is_empty() {
+        out.push_str(&extra);
+        out.push('\n');
+    }
     out.push_str("| goal | figure | target | counts | verdict | points | bod share |\n");
     out.push_str("| --- | --- | --- | --- | --- | ---: | ---: |\n");
     for g in v["goals"].as_array().into_iter().flatten() {
