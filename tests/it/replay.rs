@@ -35,7 +35,7 @@ fn now_between() -> String {
 }
 
 const LATE: &str = r#"{"id":"late/INC-2025-0699/r","stream":"bilag6-example","actor":{"party":"customer","identity":"servicedesk@kunde.dk"},"kind":"incident_reported","data":{"incident_id":"INC-2025-0699","reported_at":"2025-06-20T10:00:00+02:00","channel":"phone","reporter":"Bruger","customer_category":1,"environment":"production","areas":["application"],"description":"Sent registreret henvendelse"}}
-{"id":"fix/INC-2025-0603/assigned","stream":"bilag6-example","actor":{"party":"supplier","identity":"servicedesk@leverandor.dk"},"occurred_at":"2025-07-20T12:00:00+02:00","kind":"correction","data":{"corrects":"INC-2025-0603/assigned","action":"replace","replacement":{"kind":"incident_assigned","data":{"incident_id":"INC-2025-0603","assignee":"Mette Larsen","assigned_at":"2025-06-04T09:20:00+02:00"}},"reason":"Tidspunkt fra ITSM-log"}}"#;
+{"id":"fix/INC-2025-0606/contact-1","stream":"bilag6-example","actor":{"party":"customer","identity":"driftschef@kunde.dk"},"occurred_at":"2025-07-20T12:00:00+02:00","kind":"correction","data":{"corrects":"INC-2025-0606/contact-1","action":"replace","replacement":{"kind":"incident_reported","data":{"incident_id":"INC-2025-0606","reported_at":"2025-06-11T09:20:00+02:00","channel":"tool","reporter":"Jens Hansen","organisation":"Kunden","environment":"production","areas":["application"],"description":"Henvendelse 1 om INC-2025-0606"}},"reason":"Opkaldet kom kl. 09:20 ifølge telefonsystemets log"}}"#;
 
 #[test]
 fn as_of_replay_reproduces_the_submitted_report_and_the_diff_names_what_changed_it() {
@@ -87,10 +87,22 @@ fn as_of_replay_reproduces_the_submitted_report_and_the_diff_names_what_changed_
         causes
             .iter()
             .any(|(k, w)| k == "correction_only_in_b"
-                && w.contains("corrects INC-2025-0603/assigned@")),
+                && w.contains("corrects INC-2025-0606/contact-1@")),
         "{causes:?}"
     );
     assert!(causes.iter().any(|(k, _)| k == "ledger_position"));
+    // And the figures changed: the corrected contact is within 30 minutes.
+    let changed: Vec<&str> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["at"].as_str().unwrap())
+        .collect();
+    assert!(
+        changed.contains(&"goals[bilag6.kpi1.cat34].points"),
+        "{changed:?}"
+    );
+    assert!(changed.contains(&"month_total.points"), "{changed:?}");
 }
 
 #[test]
