@@ -4,26 +4,6 @@
 
 use crate::support::*;
 
-fn b72a_june(dir: &std::path::Path) -> std::path::PathBuf {
-    let ledger = dir.join("l72");
-    example_ledger(
-        &ledger,
-        "bilag7-2a",
-        "customer:driftschef@kombit.dk",
-        &["june-2025-availability.jsonl"],
-    );
-    ledger
-}
-
-fn goal<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    v["goals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["goal"] == id)
-        .unwrap_or_else(|| panic!("no goal {id}"))
-}
-
 fn pin(text: &str, v: &serde_json::Value, head: &serde_json::Value) -> String {
     text.replace(v["report_hash"].as_str().unwrap(), "<report hash>")
         .replace(head["hash"].as_str().unwrap(), "<head hash>")
@@ -37,24 +17,24 @@ fn june_availability_reports_the_window_overrun_and_the_non_redundant_state() {
     let json = report(&ledger, &["--month", "2025-06", "--at", at]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     // SPEC §6.6.10 example 6: agreed 43,020, downtime 20 + 5 → 99.94 %.
-    let app = &goal(&v, "b72a.availability.production.application")["figure"];
+    let app = &goal_of(&v, "b72a.availability.production.application")["figure"];
     assert_eq!(app["percent"], "99.94");
     assert_eq!(app["agreed_minutes"], 43_020);
     assert_eq!(app["downtime_minutes"], 25);
     // Example 7 in June: 140 min from the non-redundant state, plus the
     // same overrun (the window covers both areas).
-    let infra = &goal(&v, "b72a.availability.production.infrastructure")["figure"];
+    let infra = &goal_of(&v, "b72a.availability.production.infrastructure")["figure"];
     assert_eq!(infra["downtime_minutes"], 160);
     // The third party's hour is excluded for the supplier, kept for users.
     assert_eq!(app["excluded"][0]["object"], "INC-J3");
-    let user = &goal(&v, "b72a.user_availability.production.application")["figure"];
+    let user = &goal_of(&v, "b72a.user_availability.production.application")["figure"];
     assert_eq!(user["downtime_minutes"], 235);
-    let combined = &goal(&v, "b72a.user_availability.production.combined")["figure"];
+    let combined = &goal_of(&v, "b72a.user_availability.production.combined")["figure"];
     assert_eq!(combined["downtime_minutes"], 375);
     // KTS from the two reported values: 99.94 + 99.63 − 100.
-    assert_eq!(goal(&v, "b72a.kts")["figure"]["value"], "99.57");
+    assert_eq!(goal_of(&v, "b72a.kts")["figure"]["value"], "99.57");
     // §6.9: KM-1 passes exactly on the limit, KM-2 fails.
-    let cm = goal(&v, "b72a.control_measurement");
+    let cm = goal_of(&v, "b72a.control_measurement");
     assert_eq!(cm["population"][0]["state"], "passes");
     assert_eq!(cm["population"][1]["state"], "fails");
     let kinds: Vec<&str> = v["findings"]

@@ -40,13 +40,7 @@ const LATE: &str = r#"{"id":"late/INC-2025-0699/r","stream":"bilag6-example","ac
 #[test]
 fn as_of_replay_reproduces_the_submitted_report_and_the_diff_names_what_changed_it() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = tmp.path().join("l");
-    example_ledger(
-        &ledger,
-        "bilag6",
-        "customer:driftschef@kunde.dk",
-        &["june-2025.jsonl"],
-    );
+    let ledger = bilag6_june(tmp.path());
     let submitted_at = now_between();
     let submitted = replay(&ledger, &["--month", "2025-06", "--as-of", &submitted_at]);
     let file = write(tmp.path(), "submitted.json", &submitted);
@@ -108,13 +102,7 @@ fn as_of_replay_reproduces_the_submitted_report_and_the_diff_names_what_changed_
 #[test]
 fn check_fails_on_any_changed_byte_and_shows_the_difference() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = tmp.path().join("l");
-    example_ledger(
-        &ledger,
-        "bilag6",
-        "customer:driftschef@kunde.dk",
-        &["june-2025.jsonl"],
-    );
+    let ledger = bilag6_june(tmp.path());
     let report = replay(
         &ledger,
         &["--month", "2025-06", "--at", "2025-07-14T12:00:00+02:00"],
@@ -136,17 +124,6 @@ fn check_fails_on_any_changed_byte_and_shows_the_difference() {
     assert!(!o.status.success());
     assert!(out(&o).contains("FAILED"), "{}", out(&o));
     assert!(out(&o).contains("month_total.points"), "{}", out(&o));
-}
-
-fn june_b72a(dir: &std::path::Path) -> std::path::PathBuf {
-    let ledger = dir.join("l72");
-    example_ledger(
-        &ledger,
-        "bilag7-2a",
-        "customer:driftschef@kombit.dk",
-        &["june-2025-availability.jsonl"],
-    );
-    ledger
 }
 
 /// The diff from the plain June report to the same month under an overlay,
@@ -178,7 +155,7 @@ fn claim(
 #[test]
 fn priority_claim_the_customer_says_a_c_incident_was_priority_a() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = june_b72a(tmp.path());
+    let ledger = b72a_june(tmp.path());
     let overlay = write(
         tmp.path(),
         "priority.jsonl",
@@ -194,7 +171,7 @@ fn priority_claim_the_customer_says_a_c_incident_was_priority_a() {
 #[test]
 fn responsibility_claim_the_outage_was_the_suppliers_not_a_third_partys() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = june_b72a(tmp.path());
+    let ledger = b72a_june(tmp.path());
     let overlay = write(
         tmp.path(),
         "responsibility.jsonl",
@@ -209,13 +186,7 @@ fn responsibility_claim_the_outage_was_the_suppliers_not_a_third_partys() {
 #[test]
 fn policy_claim_kpi1_rounding_nearest_instead_of_started() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = tmp.path().join("l");
-    example_ledger(
-        &ledger,
-        "bilag6",
-        "customer:driftschef@kunde.dk",
-        &["june-2025.jsonl"],
-    );
+    let ledger = bilag6_june(tmp.path());
     let at = "2025-07-14T12:00:00+02:00";
     let plain = replay(&ledger, &["--month", "2025-06", "--at", at]);
     let a = write(tmp.path(), "plain.json", &plain);
@@ -273,7 +244,7 @@ fn policy_claim_kpi1_rounding_nearest_instead_of_started() {
 #[test]
 fn an_empty_overlay_gives_the_plain_report_and_bad_overlays_are_rejected_like_append() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = june_b72a(tmp.path());
+    let ledger = b72a_june(tmp.path());
     let at = "2025-07-15T12:00:00+02:00";
     let plain = replay(&ledger, &["--month", "2025-06", "--at", at]);
     let empty = write(tmp.path(), "empty.jsonl", "");
@@ -338,13 +309,7 @@ mod properties {
         static F: OnceLock<(tempfile::TempDir, std::path::PathBuf, String)> = OnceLock::new();
         F.get_or_init(|| {
             let tmp = tempfile::tempdir().unwrap();
-            let ledger = tmp.path().join("l");
-            example_ledger(
-                &ledger,
-                "bilag6",
-                "customer:driftschef@kunde.dk",
-                &["june-2025.jsonl"],
-            );
+            let ledger = bilag6_june(tmp.path());
             let report = replay(
                 &ledger,
                 &["--month", "2025-06", "--at", "2025-07-14T12:00:00+02:00"],
@@ -391,13 +356,7 @@ const HASH: &str = "9f2c4b1e0d3a5f6e7c8b9a0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d
 #[test]
 fn a_dispute_marks_the_month_until_its_settlement_fixes_the_policy_and_the_bod() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = tmp.path().join("l");
-    example_ledger(
-        &ledger,
-        "bilag6",
-        "customer:driftschef@kunde.dk",
-        &["june-2025.jsonl"],
-    );
+    let ledger = bilag6_june(tmp.path());
     let at = "2025-07-14T12:00:00+02:00";
     let claim_hash = blake3::hash(b"policy shortfall_rounding=nearest").to_hex();
     let opened = format!(
@@ -472,13 +431,7 @@ fn a_dispute_marks_the_month_until_its_settlement_fixes_the_policy_and_the_bod()
 #[test]
 fn stepwise_attribution_applies_policies_then_assumed_events_as_in_spec_9_9() {
     let tmp = tempfile::tempdir().unwrap();
-    let ledger = tmp.path().join("l");
-    example_ledger(
-        &ledger,
-        "bilag6",
-        "customer:driftschef@kunde.dk",
-        &["june-2025.jsonl"],
-    );
+    let ledger = bilag6_june(tmp.path());
     // The supplier's claim: its reading of the rounding, and that a late
     // category 3 contact came in at 09:20, not 09:00 (an assumed correction
     // of the customer's event: overlays relax the permission).

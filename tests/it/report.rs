@@ -186,15 +186,6 @@ fn b72a_ledger(dir: &std::path::Path) -> std::path::PathBuf {
     ledger
 }
 
-fn goal_of<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
-    v["goals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["goal"] == id)
-        .unwrap_or_else(|| panic!("no goal {id}"))
-}
-
 #[test]
 fn the_bilag_7_2_a_spring_months_report_the_spec_6_examples() {
     let tmp = tempfile::tempdir().unwrap();

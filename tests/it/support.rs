@@ -82,3 +82,38 @@ pub fn report(ledger: &Path, args: &[&str]) -> String {
     assert!(o.status.success(), "{}", err(&o));
     out(&o)
 }
+
+/// A ledger in `dir` with the Bilag 6 rule set and the SPEC §8.7 June.
+pub fn bilag6_june(dir: &Path) -> PathBuf {
+    let ledger = dir.join("l");
+    example_ledger(
+        &ledger,
+        "bilag6",
+        "customer:driftschef@kunde.dk",
+        &["june-2025.jsonl"],
+    );
+    ledger
+}
+
+/// A ledger in `dir` with the Bilag 7.2.A rule set and the June
+/// availability example.
+pub fn b72a_june(dir: &Path) -> PathBuf {
+    let ledger = dir.join("l72");
+    example_ledger(
+        &ledger,
+        "bilag7-2a",
+        "customer:driftschef@kombit.dk",
+        &["june-2025-availability.jsonl"],
+    );
+    ledger
+}
+
+/// A goal line of a report's JSON.
+pub fn goal_of<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["goal"] == id)
+        .unwrap_or_else(|| panic!("no goal {id}"))
+}
