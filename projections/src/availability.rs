@@ -881,27 +881,25 @@ pub(crate) fn lines(
     }
     // KTS (13.3): production, from the two reported two-decimal values.
     let kts = supplier_pct[0][0] + supplier_pct[0][1] - 10_000;
-    out.push(GoalLine {
-        goal: "b72a.kts".into(),
-        label_da: "KTS, Produktionsmiljø".into(),
-        label_en: "KTS (combined availability), production".into(),
-        source: "Bilag 7.2.A 13.3",
-        figure: Figure::Hundredths(kts),
-        target: match x.goal.kts_target {
+    out.push(GoalLine::plain(
+        "b72a.kts",
+        (
+            "KTS, Produktionsmiljø",
+            "KTS (combined availability), production",
+        ),
+        "Bilag 7.2.A 13.3",
+        Figure::Hundredths(kts),
+        match x.goal.kts_target {
             Some(t) => format!("≥ {} %", t.display()),
             None => "no target (13.3: bilag 7.2.B punkt 9)".into(),
         },
-        counts: Vec::new(),
-        verdict: match x.goal.kts_target {
+        Vec::new(),
+        match x.goal.kts_target {
             Some(t) if kts >= t.0 => Verdict::Met,
             Some(_) => Verdict::NotMet,
             None => Verdict::NoTarget,
         },
-        shortfall: None,
-        critical: false,
-        points: Tenths(0),
-        population: Vec::new(),
-    });
+    ));
     out.extend(user);
     out.extend(probe_lines);
     out.extend(control);

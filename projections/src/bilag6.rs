@@ -166,6 +166,33 @@ pub struct GoalLine {
 }
 
 impl GoalLine {
+    /// A line without shortfall, criticality, points or population (those
+    /// are set afterwards where a goal has them).
+    pub fn plain(
+        goal: impl Into<Cow<'static, str>>,
+        (label_da, label_en): (impl Into<Cow<'static, str>>, impl Into<Cow<'static, str>>),
+        source: &'static str,
+        figure: Figure,
+        target: String,
+        counts: Vec<(&'static str, i64)>,
+        verdict: Verdict,
+    ) -> GoalLine {
+        GoalLine {
+            goal: goal.into(),
+            label_da: label_da.into(),
+            label_en: label_en.into(),
+            source,
+            figure,
+            target,
+            counts,
+            verdict,
+            shortfall: None,
+            critical: false,
+            points: Tenths(0),
+            population: Vec::new(),
+        }
+    }
+
     /// Measurements over their limit.
     pub fn breaches(&self) -> impl Iterator<Item = &Measurement> {
         self.population.iter().filter(|m| !m.within)

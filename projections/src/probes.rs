@@ -587,17 +587,16 @@ pub(crate) fn kind_lines(counts: &[KindCounts; 2]) -> Vec<GoalLine> {
     .enumerate()
     {
         let c = &counts[i];
-        out.push(GoalLine {
-            goal: format!("b72a.response_times.{k}").into(),
-            label_da: da.into(),
-            label_en: en.into(),
-            source: src,
-            figure: Figure::Percent {
+        out.push(GoalLine::plain(
+format!("b72a.response_times.{k}"),
+(da, en),
+src,
+Figure::Percent {
                 num: c.within.1,
                 den: c.samples,
             },
-            target: "information: share within the desired limit (98 % and 99.9 % apply through the deductions, SPEC §6.8.4)".into(),
-            counts: vec![
+"information: share within the desired limit (98 % and 99.9 % apply through the deductions, SPEC §6.8.4)".into(),
+vec![
                 ("n", c.samples),
                 ("within", c.within.1),
                 ("within_maximum", c.within.0),
@@ -607,12 +606,8 @@ pub(crate) fn kind_lines(counts: &[KindCounts; 2]) -> Vec<GoalLine> {
                 ("packages_ignored", c.packages[3]),
                 ("packages_deducting", c.packages[4]),
             ],
-            verdict: Verdict::NoTarget,
-            shortfall: None,
-            critical: false,
-            points: Tenths(0),
-            population: Vec::new(),
-        });
+Verdict::NoTarget,
+));
     }
     out
 }
