@@ -179,10 +179,12 @@ pub fn samples<'a>(
     };
     let first = index.partition_point(|(t, _)| *t < from);
     let last = index.partition_point(|(t, _)| *t < hi);
-    let mut out: Vec<Sample<'a>> = index[first..last]
-        .iter()
-        .filter_map(|(_, pos)| sample(*pos))
-        .collect();
+    let mut out: Vec<Sample<'a>> = Vec::with_capacity(last - first + goal.points.len());
+    out.extend(
+        index[first..last]
+            .iter()
+            .filter_map(|(_, pos)| sample(*pos)),
+    );
     // Each configured point's last sample before the look-back, walking
     // back until every point is found (or the stream's start).
     let mut wanted: Vec<&str> = goal.points.keys().map(String::as_str).collect();
@@ -249,7 +251,9 @@ pub struct Package {
 fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
     // Grouped through a hash map; the result is sorted, so its iteration
     // order never reaches an output.
-    let mut by: std::collections::HashMap<(u8, &str), Package> = std::collections::HashMap::new();
+    // A round has one sample per measuring point: reserve for few per round.
+    let mut by: std::collections::HashMap<(u8, &str), Package> =
+        std::collections::HashMap::with_capacity(samples.len() / 4 + 1);
     for (i, s) in samples.iter().enumerate() {
         let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
         let p = by.entry((k, s.round)).or_insert_with(|| Package {
