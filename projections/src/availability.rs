@@ -719,6 +719,7 @@ pub(crate) fn lines(
     let mut user: Vec<GoalLine> = Vec::new();
     let mut probe_lines: Vec<GoalLine> = Vec::new();
     let mut control: Option<GoalLine> = None;
+    let mut senders: Option<GoalLine> = None;
     for (ei, env) in ENVIRONMENTS.into_iter().enumerate() {
         let wt = crate::windows::window_time(x.windows, env, x.pol, x.eval);
         let overruns: Vec<Contribution> = wt
@@ -802,6 +803,7 @@ pub(crate) fn lines(
                         }
                     }
                     control = crate::probes::control_line(lean, goal, x.m, x.linked, findings);
+                    senders = crate::probes::sender_line(facts, x.m);
                 }
             }
             let mut a = month_figure(
@@ -902,6 +904,7 @@ pub(crate) fn lines(
     ));
     out.extend(user);
     out.extend(probe_lines);
+    out.extend(senders);
     out.extend(control);
     out
 }

@@ -124,6 +124,9 @@ pub enum Figure {
     Hundredths(i64),
     /// A value as recorded (a counter without a target, SPEC §7.3).
     Recorded(String),
+    /// Response times per sender system and hour (SPEC §6.8.7):
+    /// (sender, hour start, samples, total ms, maximum ms).
+    SenderHours(Vec<(String, Instant, i64, i64, i64)>),
     /// The deciding value of a fractile goal (SPEC §6.2.3), in `unit`.
     Fractile {
         /// The k-th smallest value (0 when there are no measurements).

@@ -825,3 +825,49 @@ pub(crate) fn link_control_measurements<'a>(
         });
     }
 }
+
+/// Response times per sender system and hour of the month (SPEC §6.8.7):
+/// count, average (integer ms, rounded down) and maximum of the samples
+/// that name a sender system. No target, no verdict; `None` when no sample
+/// of the month names one.
+pub(crate) fn sender_line(facts: &Facts<'_>, m: Month) -> Option<GoalLine> {
+    let (ms, me) = crate::calendar::month_bounds(m);
+    let mut hours: BTreeMap<(&str, i64), (i64, i64, i64)> = BTreeMap::new();
+    for &(at, pos) in facts.probe_samples() {
+        if !(ms.millis()..me.millis()).contains(&at) {
+            continue;
+        }
+        let Event::ProbeSample(s) = &*facts.facts[pos as usize].event else {
+            continue;
+        };
+        let (Some(sender), Some(d)) = (&s.sender_system, s.duration_ms) else {
+            continue;
+        };
+        let hour = at - at.rem_euclid(3_600_000);
+        let e = hours.entry((sender.as_str(), hour)).or_insert((0, 0, 0));
+        e.0 += 1;
+        e.1 += d as i64;
+        e.2 = e.2.max(d as i64);
+    }
+    if hours.is_empty() {
+        return None;
+    }
+    let n: i64 = hours.values().map(|h| h.0).sum();
+    Some(GoalLine::plain(
+        "b72a.sender_systems",
+        (
+            "Svartider pr. afsendersystem og time (14.6)",
+            "response times per sender system and hour (14.6)",
+        ),
+        "Bilag 7.2.A 14.6",
+        Figure::SenderHours(
+            hours
+                .into_iter()
+                .map(|((s, h), (c, t, mx))| (s.to_owned(), Instant::from_millis(h), c, t, mx))
+                .collect(),
+        ),
+        "information: count, average and maximum per hour (no target)".into(),
+        vec![("n", n)],
+        Verdict::NoTarget,
+    ))
+}

@@ -66,6 +66,7 @@ pub fn value_text(g: &GoalLine) -> (String, bool) {
         ),
         Figure::Hundredths(v) => (crate::ruleset::Hundredths(*v).display(), true),
         Figure::Recorded(v) => (v.clone(), false),
+        Figure::SenderHours(v) => (format!("{} sender-system hours", v.len()), false),
         Figure::State(s) => ((*s).to_owned(), false),
         Figure::Late(n) => (format!("{n} late"), false),
         Figure::Count(n) => (n.to_string(), false),

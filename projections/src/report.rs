@@ -281,6 +281,19 @@ enum FigureJ<'a> {
     Value {
         value: String,
     },
+    SenderHours {
+        sender_hours: Vec<SenderHourJ<'a>>,
+    },
+}
+
+/// One sender system's hour (SPEC §6.8.7); keys in byte order.
+#[derive(Serialize)]
+struct SenderHourJ<'a> {
+    average_ms: i64,
+    hour: String,
+    maximum_ms: i64,
+    samples: i64,
+    sender: &'a str,
 }
 
 /// An interval of an availability figure; keys in byte order.
@@ -541,6 +554,18 @@ pub fn month_report_json(
                     value: crate::ruleset::Hundredths(*v).display(),
                 },
                 Figure::Recorded(v) => FigureJ::Value { value: v.clone() },
+                Figure::SenderHours(v) => FigureJ::SenderHours {
+                    sender_hours: v
+                        .iter()
+                        .map(|(sender, hour, n, total, max)| SenderHourJ {
+                            average_ms: if *n == 0 { 0 } else { total / n },
+                            hour: hour.to_string(),
+                            maximum_ms: *max,
+                            samples: *n,
+                            sender,
+                        })
+                        .collect(),
+                },
                 Figure::Fractile {
                     deciding,
                     sorted,
@@ -854,6 +879,8 @@ pub fn to_markdown(r: &Report) -> String {
             format!("{c}")
         } else if let Some(v) = f.get("value") {
             format!("{} %", s(v))
+        } else if let Some(h) = f.get("sender_hours").and_then(|h| h.as_array()) {
+            format!("{} sender-system hours (in the JSON)", h.len())
         } else if g["counts"]["n"] == 0 && f.get("deciding").is_some() {
             "no measurements".to_owned()
         } else if let Some(d) = f.get("deciding") {

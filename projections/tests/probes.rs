@@ -617,3 +617,40 @@ fn spec_6_9_a_failing_measurement_incident_runs_until_the_next_passing_one() {
     });
     assert_eq!(avail(&strict), (1_710, 9617));
 }
+
+#[test]
+fn sender_systems_get_count_average_and_maximum_per_hour() {
+    let mut b = Month6::default();
+    for (i, (at, ms)) in [
+        ("2025-06-10 10:05", 800),
+        ("2025-06-10 10:35", 1400),
+        ("2025-06-10 11:10", 500),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        b.raw(
+            "probe_sample",
+            "monitor",
+            json!({"sample_id": format!("S{i}"), "point_id": "SV-1a", "probe_kind": "service", "category": 1,
+                   "round_id": format!("R{i}"), "started_at": t(at).to_string(), "duration_ms": ms,
+                   "ok": true, "sender_system": "KMD-SAG", "client_id": "probe-01"}),
+            None,
+        );
+    }
+    let r = eval_with(&b, "2025-06", |_| {});
+    let Figure::SenderHours(h) = &goal(&r, "b72a.sender_systems").figure else {
+        panic!("no sender-system figure")
+    };
+    let got: Vec<(&str, i64, i64, i64, i64)> = h
+        .iter()
+        .map(|(s, hour, n, total, max)| (s.as_str(), hour.millis(), *n, *total, *max))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("KMD-SAG", t("2025-06-10 10:00").millis(), 2, 2200, 1400),
+            ("KMD-SAG", t("2025-06-10 11:00").millis(), 1, 500, 500),
+        ]
+    );
+}
