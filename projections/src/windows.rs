@@ -8,7 +8,7 @@ use crate::calendar::{self, Calendar};
 use crate::facts::{EventRef, Facts};
 use crate::intervals::Span;
 use crate::ruleset::{NonconformingWindow, Policies, WindowClock, WindowRemoval};
-use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Weekday};
+use chrono::{Datelike, Duration, Months, NaiveDateTime, NaiveTime, Weekday};
 use slaledger_ledger::event::Event;
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::vocab::{Environment, WindowApproval, WindowKind};
@@ -335,9 +335,4 @@ pub fn findings(
         }
     }
     out
-}
-
-/// The date of the Saturday a slot check reads (for tests and reports).
-pub fn saturday_of(t: Instant, clock: WindowClock) -> NaiveDate {
-    wall(t, clock).date()
 }
