@@ -713,7 +713,7 @@ pub(crate) fn lines(
     findings: &mut Vec<Finding>,
 ) -> Vec<crate::bilag6::GoalLine> {
     use crate::bilag6::{Figure, GoalLine, Verdict};
-    use crate::ruleset::{ProbeExclusionScope, Tenths};
+    use crate::ruleset::ProbeExclusionScope;
     let mut out = Vec::new();
     let mut supplier_pct = [[0i64; 2]; 3];
     let mut user: Vec<GoalLine> = Vec::new();
@@ -820,28 +820,22 @@ pub(crate) fn lines(
             let target = x.goal.targets[ei][ai].unwrap_or_else(|| x.pol.infra_production_target());
             let pct = hundredths(&a);
             supplier_pct[ei][ai] = pct;
-            out.push(GoalLine {
-                goal: format!("b72a.availability.{ek}.{ak}").into(),
-                label_da: format!("Driftseffektivitet, {ada}, {eda}").into(),
-                label_en: format!("availability, {aen}, {een}").into(),
+            let verdict = if pct >= target.0 {
+                Verdict::Met
+            } else {
+                Verdict::NotMet
+            };
+            out.push(availability_line(
+                format!("b72a.availability.{ek}.{ak}"),
+                (
+                    format!("Driftseffektivitet, {ada}, {eda}"),
+                    format!("availability, {aen}, {een}"),
+                ),
                 source,
-                target: format!("≥ {} %", target.display()),
-                counts: vec![
-                    ("agreed_minutes", a.agreed_min),
-                    ("downtime_minutes", a.downtime_min),
-                    ("available_minutes", a.available_min()),
-                ],
-                verdict: if pct >= target.0 {
-                    Verdict::Met
-                } else {
-                    Verdict::NotMet
-                },
-                shortfall: None,
-                critical: false,
-                points: Tenths(0),
-                population: Vec::new(),
-                figure: Figure::Availability(Box::new(a)),
-            });
+                format!("≥ {} %", target.display()),
+                verdict,
+                a,
+            ));
             // User-experienced figure (13.4).
             let cu = counted(x.ds, env, area, Reading::User, x.pol);
             user_counted.extend(cu.counted.iter().copied());
@@ -910,25 +904,39 @@ pub(crate) fn lines(
 }
 
 fn user_line(goal: String, da: String, en: String, a: Availability) -> crate::bilag6::GoalLine {
-    use crate::bilag6::{Figure, GoalLine, Verdict};
-    GoalLine {
-        goal: goal.into(),
-        label_da: da.into(),
-        label_en: en.into(),
-        source: "Bilag 7.2.A 13.4",
-        target: "no target (13.4)".into(),
-        counts: vec![
-            ("agreed_minutes", a.agreed_min),
-            ("downtime_minutes", a.downtime_min),
-            ("available_minutes", a.available_min()),
-        ],
-        verdict: Verdict::NoTarget,
-        shortfall: None,
-        critical: false,
-        points: crate::ruleset::Tenths(0),
-        population: Vec::new(),
-        figure: Figure::Availability(Box::new(a)),
-    }
+    availability_line(
+        goal,
+        (da, en),
+        "Bilag 7.2.A 13.4",
+        "no target (13.4)".into(),
+        crate::bilag6::Verdict::NoTarget,
+        a,
+    )
+}
+
+/// A goal line whose figure is an availability figure, with its minutes as counts.
+fn availability_line(
+    goal: String,
+    labels: (String, String),
+    source: &'static str,
+    target: String,
+    verdict: crate::bilag6::Verdict,
+    a: Availability,
+) -> crate::bilag6::GoalLine {
+    let counts = vec![
+        ("agreed_minutes", a.agreed_min),
+        ("downtime_minutes", a.downtime_min),
+        ("available_minutes", a.available_min()),
+    ];
+    crate::bilag6::GoalLine::plain(
+        goal,
+        labels,
+        source,
+        crate::bilag6::Figure::Availability(Box::new(a)),
+        target,
+        counts,
+        verdict,
+    )
 }
 
 fn window_refs(windows: &[crate::windows::ServiceWindow<'_>], id: &str) -> Vec<EventRef> {

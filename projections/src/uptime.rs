@@ -127,32 +127,27 @@ fn agreed_windows(facts: &Facts<'_>) -> Vec<Span> {
 pub fn uptime_line(g: &UptimeGoal, c: UptimeCounts) -> GoalLine {
     let den = c.ok + c.failed;
     let pct = crate::bilag6::round_half_up(i128::from(c.ok) * 10_000, i128::from(den.max(1)));
-    GoalLine {
-        goal: format!("vdx.uptime.{}", g.id).into(),
-        label_da: g.label.clone().into(),
-        label_en: format!("uptime ({})", g.id).into(),
-        source: "VDX driftsrapport (SPEC §7.2)",
-        figure: Figure::Percent { num: c.ok, den },
-        target: format!("≥ {} %", g.target.display()),
-        counts: vec![
+    GoalLine::plain(
+        format!("vdx.uptime.{}", g.id),
+        (g.label.clone(), format!("uptime ({})", g.id)),
+        "VDX driftsrapport (SPEC §7.2)",
+        Figure::Percent { num: c.ok, den },
+        format!("≥ {} %", g.target.display()),
+        vec![
             ("n", den),
             ("within", c.ok),
             ("failed", c.failed),
             ("missing", c.missing),
             ("in_windows", c.in_windows),
         ],
-        verdict: if den == 0 {
+        if den == 0 {
             Verdict::Pending
         } else if pct >= g.target.0 {
             Verdict::Met
         } else {
             Verdict::NotMet
         },
-        shortfall: None,
-        critical: false,
-        points: Tenths(0),
-        population: Vec::new(),
-    }
+    )
 }
 
 /// The value recorded for counter `c` in month `m` (the latest recording),
@@ -173,23 +168,18 @@ pub fn counter_value(facts: &Facts<'_>, c: &Counter, m: Month) -> Option<(String
 
 fn counter_line(facts: &Facts<'_>, c: &Counter, m: Month) -> GoalLine {
     let value = counter_value(facts, c, m);
-    GoalLine {
-        goal: format!("vdx.counter.{}", c.id).into(),
-        label_da: c.label.clone().into(),
-        label_en: format!("counter ({})", c.id).into(),
-        source: "VDX driftsrapport (SPEC §7.3)",
-        figure: match &value {
+    GoalLine::plain(
+        format!("vdx.counter.{}", c.id),
+        (c.label.clone(), format!("counter ({})", c.id)),
+        "VDX driftsrapport (SPEC §7.3)",
+        match &value {
             Some((v, _)) => Figure::Recorded(v.clone()),
             None => Figure::State("not recorded"),
         },
-        target: "Ingen aftalt servicemål".into(),
-        counts: Vec::new(),
-        verdict: Verdict::NoTarget,
-        shortfall: None,
-        critical: false,
-        points: Tenths(0),
-        population: Vec::new(),
-    }
+        "Ingen aftalt servicemål".into(),
+        Vec::new(),
+        Verdict::NoTarget,
+    )
 }
 
 /// Computes month `m` of an uptime stream; `None` if no rule set governs it.
