@@ -82,6 +82,12 @@ pub enum Command {
         #[command(subcommand)]
         what: DisputeCmd,
     },
+    /// Projection state at month starts: create, list, verify, prune (issue 6).
+    Snapshot {
+        /// What to do.
+        #[command(subcommand)]
+        what: SnapshotCmd,
+    },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -125,6 +131,50 @@ pub struct ReportArgs {
     /// so the same ledger always gives the same report.
     #[arg(long)]
     pub at: Option<String>,
+    /// Read the stream from the ledger's first record, not from a snapshot
+    /// (the report is the same bytes; this is slower).
+    #[arg(long)]
+    pub no_snapshots: bool,
+}
+
+/// `snapshot` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCmd {
+    /// Write snapshots: for one month at the head (`--month`), or for every
+    /// month that started in ledger time, each at the last record recorded
+    /// before the month began (`--all`).
+    Create {
+        /// The first month the snapshot serves, YYYY-MM: the state at the
+        /// current head, for this month and later.
+        #[arg(long, required_unless_present = "all", conflicts_with = "all")]
+        month: Option<String>,
+        /// Every month start in ledger time.
+        #[arg(long)]
+        all: bool,
+        /// Only this stream (default: every stream).
+        #[arg(long)]
+        stream: Option<String>,
+    },
+    /// List the snapshots with their binding and whether it still holds.
+    List,
+    /// Recompute every snapshot from the start of the ledger and compare
+    /// bytes; exit 0 only if all match.
+    Verify,
+    /// Delete snapshots that are not valid for this ledger (damaged, old
+    /// schema, other chain); with --superseded also all but the newest per
+    /// stream and month.
+    Prune {
+        /// Also delete older snapshots of the same stream and month.
+        #[arg(long)]
+        superseded: bool,
+    },
+    /// Show or set the snapshot settings.
+    Config {
+        /// Create snapshots automatically when an append starts a new month
+        /// of ledger time.
+        #[arg(long, value_parser = ["on", "off"])]
+        auto: Option<String>,
+    },
 }
 
 /// `dispute` subcommands.
@@ -181,6 +231,9 @@ pub struct ReplayArgs {
     /// its policies one at a time, then its assumed events.
     #[arg(long, conflicts_with_all = ["against", "check"])]
     pub stepwise: bool,
+    /// Read the stream from the ledger's first record, not from a snapshot.
+    #[arg(long)]
+    pub no_snapshots: bool,
 }
 
 /// `log` filters.
@@ -221,6 +274,13 @@ pub struct BenchArgs {
     /// Measure only availability and probes (issue 4's benchmark) instead.
     #[arg(long)]
     pub availability: bool,
+    /// Measure only snapshots (issue 6's benchmark: three years of 5-minute
+    /// probes on 9 points, the last month with and without) instead.
+    #[arg(long)]
+    pub snapshots: bool,
+    /// Years of probes for `--snapshots`.
+    #[arg(long, default_value_t = 3)]
+    pub years: u16,
     /// Incidents per month for `--report`.
     #[arg(long, default_value_t = 2000)]
     pub incidents: u32,

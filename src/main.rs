@@ -8,6 +8,7 @@ mod bench_report;
 mod cli;
 mod demo;
 mod rules;
+mod snapshot_cmd;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -67,6 +68,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
             let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
             print_open_report(&report);
+            let before = ledger.head();
+            let before_recorded = match before.seq {
+                0 => Instant::from_millis(0),
+                seq => ledger.recorded_at(seq)?,
+            };
             let out = match ledger.append(drafts, expect, Instant::now()) {
                 Ok(out) => out,
                 // The batch is durable; only the index lags (it catches up on open).
@@ -85,6 +91,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             for (id, seq) in &out.duplicates {
                 println!("  already present: `{id}` at seq {seq}");
             }
+            snapshot_cmd::after_append(&ledger, before, before_recorded);
         }
         Command::Log(f) => {
             let (ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;
@@ -147,8 +154,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let m = a.month.unwrap_or_default();
             let month = slaledger_ledger::vocab::Month::parse(&m)
                 .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?;
-            let q = slaledger_replay::month::MonthQuery::new(stream, month, eval);
-            let r = slaledger_replay::month::month_report(&ledger, &q)?;
+            let mut q = slaledger_replay::month::MonthQuery::new(stream, month, eval);
+            q.use_snapshots = !a.no_snapshots;
+            let r = snapshot_cmd::month_report(&ledger, &q)?;
             match a.format {
                 cli::ReportFormat::Json => println!("{}", r.canonical),
                 cli::ReportFormat::Md => {
@@ -166,7 +174,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if let Some(file) = &a.assume {
                     q.assumed = assumed_events(&mut ledger, file, &q)?;
                 }
-                let r = slaledger_replay::month::month_report(&ledger, &q)?;
+                q.use_snapshots = !a.no_snapshots;
+                let r = snapshot_cmd::month_report(&ledger, &q)?;
                 if r.canonical == text.trim_end() {
                     println!(
                         "ok: {} reproduces byte for byte (report hash {})",
@@ -204,6 +213,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 parse(&a.at, "--at")?,
             );
             q.as_of = parse(&a.as_of, "--as-of")?;
+            q.use_snapshots = !a.no_snapshots;
             if let Some(file) = &a.assume {
                 q.assumed = assumed_events(&mut ledger, file, &q)?;
             }
@@ -223,7 +233,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 return Ok(ExitCode::SUCCESS);
             }
-            let r = slaledger_replay::month::month_report(&ledger, &q)?;
+            let r = snapshot_cmd::month_report(&ledger, &q)?;
             if let Some(path) = &a.against {
                 let (_, before) = read_report(path)?;
                 let now: serde_json::Value = serde_json::from_str(&r.canonical)?;
@@ -277,6 +287,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ledger.head()
             );
         }
+        Command::Snapshot { what } => return snapshot_cmd::run(&dir, what),
         Command::Demo { dir: demo_dir } => demo::run(demo_dir.as_deref())?,
         Command::Bench(args) => bench::run(&args)?,
     }

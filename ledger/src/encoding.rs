@@ -73,6 +73,27 @@ pub fn decode_record(bytes: &[u8]) -> Result<StoredEvent, RecordError> {
     Ok(ev)
 }
 
+/// Encodes any serde value with the canonical configuration (the same
+/// bincode 2.0.1 settings as records, without the version byte): snapshots
+/// (docs/FORMAT.md §Snapshot) store their metadata with it.
+pub fn encode_value<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, RecordError> {
+    let out = bincode::serde::encode_to_vec(v, config()).map_err(|e| RecordError::Body(e.to_string()))?;
+    if out.len() > MAX_RECORD {
+        return Err(RecordError::TooLarge(out.len()));
+    }
+    Ok(out)
+}
+
+/// Decodes a value written by [`encode_value`], strictly (whole input used).
+pub fn decode_value<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, RecordError> {
+    let (v, used): (T, usize) = bincode::serde::decode_from_slice(bytes, config())
+        .map_err(|e| RecordError::Body(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(RecordError::Trailing(bytes.len() - used));
+    }
+    Ok(v)
+}
+
 /// Domain-separation tag of content hashes.
 pub const CONTENT_TAG: &[u8] = b"slaledger/content/v1\0";
 

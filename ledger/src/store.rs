@@ -373,6 +373,41 @@ impl Ledger {
         self.head
     }
 
+    /// The ledger directory (snapshots live in its `snapshots/` folder).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `recorded_at` of record `seq`, read from its leading bytes.
+    pub fn recorded_at(&self, seq: u64) -> Result<Instant, ReadError> {
+        let frame = self.frame(seq)?;
+        encoding::recorded_at_of_record(&frame.record).ok_or_else(|| ReadError::Damaged {
+            seq,
+            reason: "record too short to hold recorded_at".into(),
+        })
+    }
+
+    /// The last position whose `recorded_at` is at or before `t`, at most
+    /// `upto` (SPEC §9.2: the as-of prefix); `None` if nothing was recorded
+    /// by then. `recorded_at` never decreases along `seq`, so this is a
+    /// binary search over a few records, not a scan.
+    pub fn position_as_of(&self, t: Instant, upto: u64) -> Result<Option<u64>, ReadError> {
+        let (mut lo, mut hi) = (1u64, upto.min(self.head.seq));
+        if hi == 0 || self.recorded_at(1)? > t {
+            return Ok(None);
+        }
+        // Invariant: recorded_at(lo) <= t; answer in [lo, hi].
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if self.recorded_at(mid)? <= t {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(Some(lo))
+    }
+
     /// The index (read-only use: queries and verification).
     pub fn index(&self) -> Result<&Index, ReadError> {
         self.indexer

@@ -35,6 +35,9 @@ pub struct MonthQuery {
     /// Read the ledger only up to this position, whose chain hash must be
     /// this one (re-performing a report, SPEC §9.7).
     pub position: Option<(u64, [u8; 32])>,
+    /// Start from the newest valid snapshot (issue 6); `false` reads the
+    /// stream from the ledger's first record. The report is the same bytes.
+    pub use_snapshots: bool,
 }
 
 impl MonthQuery {
@@ -48,6 +51,7 @@ impl MonthQuery {
             overrides: Vec::new(),
             assumed: Vec::new(),
             position: None,
+            use_snapshots: true,
         }
     }
 
@@ -120,6 +124,9 @@ pub enum ReplayError {
     /// Nothing was recorded at or before the as-of instant.
     #[error("nothing was recorded at or before {0}")]
     NothingAsOf(Instant),
+    /// Snapshot files could not be listed or read.
+    #[error("snapshots: {0}")]
+    Snapshot(String),
     /// A recorded rule set does not parse (recorded without the CLI's check).
     #[error("the rule set recorded at seq {seq} is not valid: {source}")]
     BadRuleSet {
@@ -188,67 +195,6 @@ pub fn governing(versions: &[Version], m: Month) -> Option<&Version> {
         .max_by_key(|v| (v.reference.effective_from, v.reference.event.seq))
 }
 
-/// Decodes records in order, splitting them over `threads` scoped threads
-/// (decoding allocates every string of an event; the allocator has an arena
-/// per thread, so this scales with the cores).
-fn decode_all(
-    records: &[(u64, &[u8])],
-    threads: usize,
-) -> Result<Vec<(u64, StoredEvent)>, ReadError> {
-    let decode = |part: &[(u64, &[u8])], capacity: usize| {
-        let mut out = Vec::with_capacity(capacity);
-        for (seq, r) in part {
-            match encoding::decode_record(r) {
-                Ok(ev) => out.push((*seq, ev)),
-                Err(e) => {
-                    return Err(ReadError::Damaged {
-                        seq: *seq,
-                        reason: e.to_string(),
-                    })
-                }
-            }
-        }
-        Ok(out)
-    };
-    if threads <= 1 || records.len() < 20_000 {
-        return decode(records, records.len());
-    }
-    let chunk = records.len().div_ceil(threads);
-    let parts: Vec<&[(u64, &[u8])]> = records.chunks(chunk).collect();
-    let results: Vec<Result<Vec<(u64, StoredEvent)>, ReadError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .enumerate()
-            .map(|(i, part)| {
-                // The first part gets room for all, so the others move in.
-                let cap = if i == 0 { records.len() } else { part.len() };
-                scope.spawn(move || decode(part, cap))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ReadError::Damaged {
-                        seq: 0,
-                        reason: "a decoding thread panicked".into(),
-                    })
-                })
-            })
-            .collect()
-    });
-    let mut out: Vec<(u64, StoredEvent)> = Vec::new();
-    for r in results {
-        let mut part = r?;
-        if out.is_empty() {
-            out = part;
-        } else {
-            out.append(&mut part);
-        }
-    }
-    Ok(out)
-}
-
 /// Evaluates month `m` under version `v` (the one governing it), with the
 /// annex's evaluator; `None` if no rule set governs the month.
 pub fn evaluate_month(
@@ -271,106 +217,50 @@ pub fn evaluate_month(
     }
 }
 
-/// A stream's events (ledger order) as read through a ledger position.
-#[derive(Debug, Clone)]
-pub struct StreamRead {
-    /// The stream's events with their seqs.
-    pub events: Vec<(u64, StoredEvent)>,
-    /// The last ledger position read: seq and chain hash.
-    pub head: (u64, [u8; 32]),
-    /// `recorded_at` of the event at that position.
-    pub last_recorded: Instant,
-}
+pub use slaledger_snapshots::read::StreamRead;
+use slaledger_snapshots::{LoadError, Used, Warning};
 
-/// The stream's events through the ledger head. Each segment is read once
-/// ([`Ledger::scan_segments`]); its records are filtered by the stream named
-/// in their leading bytes (other streams' records are never decoded) and the
-/// stream's records are decoded on every available core, in ledger order.
+/// The stream's events through the ledger head, from the start (no
+/// snapshot): every segment is read once, other streams' records are
+/// never decoded, the stream's are decoded on every available core.
 pub fn stream_events(ledger: &Ledger, stream: &str) -> Result<StreamRead, ReplayError> {
-    stream_events_upto(ledger, stream, None, None)
+    Ok(slaledger_snapshots::read::stream_events_between(
+        ledger,
+        stream,
+        1,
+        ledger.head(),
+    )?)
 }
 
-/// The stream's events through the as-of position: the last record with
-/// `recorded_at ≤ as_of` (a prefix of the ledger, `recorded_at` never
-/// decreases), or the head (or `upto`, if earlier) without `as_of` (SPEC §9.2).
-pub fn stream_events_upto(
-    ledger: &Ledger,
-    stream: &str,
-    as_of: Option<Instant>,
-    upto: Option<u64>,
-) -> Result<StreamRead, ReplayError> {
-    let mut head = ledger.head();
-    if let Some(seq) = upto.filter(|s| *s < head.seq) {
-        head = slaledger_ledger::chain::ChainHead {
-            seq,
-            hash: ledger.hash_at(seq)?,
-        };
-    }
-    if let Some(a) = as_of {
-        let mut position = 0;
-        ledger.scan_segments(1, head.seq, |records| {
-            for (seq, r) in records {
-                if encoding::recorded_at_of_record(r).is_some_and(|t| t <= a) {
-                    position = *seq;
-                }
-            }
-        })?;
-        if position == 0 {
-            return Err(ReplayError::NothingAsOf(a));
+impl From<LoadError> for ReplayError {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Read(r) => ReplayError::Read(r),
+            LoadError::NothingAsOf(a) => ReplayError::NothingAsOf(a),
+            other => ReplayError::Snapshot(other.to_string()),
         }
-        head = slaledger_ledger::chain::ChainHead {
-            seq: position,
-            hash: ledger.hash_at(position)?,
-        };
     }
-    let mut events: Vec<(u64, StoredEvent)> = Vec::new();
-    let mut last_record: Option<Vec<u8>> = None;
-    let mut bad: Option<ReadError> = None;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    ledger.scan_segments(1, head.seq, |records| {
-        if let Some((_, r)) = records.iter().find(|(seq, _)| *seq == head.seq) {
-            last_record = Some(r.to_vec());
-        }
-        if bad.is_some() {
-            return;
-        }
-        let mine: Vec<(u64, &[u8])> = records
-            .iter()
-            .filter(|(_, r)| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream))
-            .copied()
-            .collect();
-        match decode_all(&mine, threads) {
-            Ok(mut decoded) => {
-                if events.is_empty() {
-                    events = decoded;
-                } else {
-                    events.append(&mut decoded);
-                }
-            }
-            Err(e) => bad = Some(e),
-        }
-    })?;
-    if let Some(e) = bad {
-        return Err(e.into());
-    }
-    let mut last_recorded = Instant::from_millis(0);
-    if let Some(r) = last_record {
-        last_recorded = encoding::decode_record(&r)
-            .map_err(|e| ReadError::Damaged {
-                seq: head.seq,
-                reason: e.to_string(),
-            })?
-            .recorded_at;
-    }
-    Ok(StreamRead {
-        events,
-        head: (head.seq, head.hash),
-        last_recorded,
-    })
+}
+
+/// A month's report and how its stream was read.
+#[derive(Debug, Clone)]
+pub struct Computed {
+    /// The report.
+    pub report: Report,
+    /// The snapshot the read started from, if any.
+    pub used: Option<Used>,
+    /// Snapshots left aside, and why (the CLI prints them).
+    pub warnings: Vec<Warning>,
 }
 
 /// Computes the report of one month from the ledger at its head.
 pub fn month_report(ledger: &Ledger, q: &MonthQuery) -> Result<Report, ReplayError> {
+    month_computed(ledger, q).map(|c| c.report)
+}
+
+/// Computes the report of one month, reading the stream from the newest
+/// valid snapshot when `q.use_snapshots` (the same bytes as from the start).
+pub fn month_computed(ledger: &Ledger, q: &MonthQuery) -> Result<Computed, ReplayError> {
     if let Some((seq, hash)) = q.position {
         let held = seq <= ledger.head().seq && ledger.hash_at(seq).ok() == Some(hash);
         if !held {
@@ -380,17 +270,23 @@ pub fn month_report(ledger: &Ledger, q: &MonthQuery) -> Result<Report, ReplayErr
             });
         }
     }
-    let mut read = stream_events_upto(ledger, &q.stream, q.as_of, q.position.map(|p| p.0))?;
     // Assumed events follow every ledger event of the position (SPEC §9.4).
-    for (i, ev) in q
-        .assumed
-        .iter()
-        .filter(|e| e.stream == q.stream)
-        .enumerate()
-    {
-        read.events.push((read.head.0 + 1 + i as u64, ev.clone()));
-    }
-    report_from_events(&read.events, read.head, read.last_recorded, q)
+    let req = slaledger_snapshots::Request {
+        stream: &q.stream,
+        month: q.month,
+        as_of: q.as_of,
+        upto: q.position.map(|p| p.0),
+        eval: q.eval,
+        assumed: &q.assumed,
+        use_snapshots: q.use_snapshots,
+    };
+    let loaded = slaledger_snapshots::load(ledger, &req)?;
+    let report = report_from_read(&loaded.read, q)?;
+    Ok(Computed {
+        report,
+        used: loaded.used,
+        warnings: loaded.warnings,
+    })
 }
 
 /// Computes the report of one month from a stream's events (ledger order)
@@ -401,6 +297,18 @@ pub fn report_from_events(
     last_recorded: Instant,
     q: &MonthQuery,
 ) -> Result<Report, ReplayError> {
+    let read = StreamRead {
+        events: events.to_vec(),
+        head,
+        last_recorded,
+        latest_occurred: events.iter().map(|(_, e)| e.occurred_at).max(),
+    };
+    report_from_read(&read, q)
+}
+
+/// Computes the report of one month from a stream read.
+pub fn report_from_read(read: &StreamRead, q: &MonthQuery) -> Result<Report, ReplayError> {
+    let (events, head) = (&read.events[..], read.head);
     if events.is_empty() {
         return Err(ReplayError::UnknownStream(q.stream.clone()));
     }
@@ -417,17 +325,17 @@ pub fn report_from_events(
             first,
         });
     };
-    let (eval, eval_source) = match (q.eval, q.as_of) {
-        (Some(t), Some(a)) if t < a => {
-            return Err(ReplayError::EvalBeforeAsOf { eval: t, as_of: a })
+    if let (Some(t), Some(a)) = (q.eval, q.as_of) {
+        if t < a {
+            return Err(ReplayError::EvalBeforeAsOf { eval: t, as_of: a });
         }
-        (Some(t), _) => (t, "given"),
-        (None, Some(a)) => {
-            let latest = events.iter().map(|(_, e)| e.occurred_at).max().unwrap_or(a);
-            (a.max(latest), "as_of")
-        }
-        (None, None) => (last_recorded, "ledger_head_recorded_at"),
-    };
+    }
+    let (eval, eval_source) = slaledger_snapshots::resolve_eval(
+        q.eval,
+        q.as_of,
+        read.latest_occurred,
+        read.last_recorded,
+    );
     // Policy overrides (SPEC §9.4), for this replay only.
     let mut v = v.clone();
     let names: Vec<&'static str> = v

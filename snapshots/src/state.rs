@@ -1,0 +1,205 @@
+//! What a snapshot keeps of a stream, and when it may stand in for the
+//! stream's whole history.
+//!
+//! The projections of this workspace are folds over a stream's current
+//! facts (`slaledger_projections::facts`): every month is evaluated from the
+//! stream's events, so "the state at the start of month K" is those events
+//! reduced to what months K and later can still read. Everything that is
+//! not a probe sample is small and kept whole (incidents and their clocks,
+//! service windows, non-redundant states, problems, RCAs, decisions, rule
+//! sets, disputes, corrections). Probe samples are ~99 % of a stream with
+//! probes, and a month reads only its own, the look-back before it
+//! ([`LOOKBACK_MS`]) and each measuring point's last sample before that
+//! (the gap timeline pairs the month's first sample with it). So a snapshot
+//! for month K keeps every sample that
+//! - started at or after `cutoff` = start of K − [`LOOKBACK_MS`], or
+//! - is the target of a correction at or before the snapshot's position
+//!   (the report lists every correction applied), or
+//! - is a UI or service sample that is its point's latest before `cutoff`,
+//!   or its latest that completed with a duration (whichever way the
+//!   `failed_sample` policy reads failed samples, the walk back finds the
+//!   same one),
+//!
+//! and leaves out the rest, remembering how many and the latest
+//! `occurred_at` among them. [`applicable`] says when the kept events plus
+//! the events recorded after the snapshot give exactly the facts of the
+//! whole stream for a month ≥ K.
+
+use slaledger_ledger::event::{Event, StoredEvent};
+use slaledger_ledger::time::Instant;
+use slaledger_ledger::vocab::{Month, ProbeKind};
+use slaledger_projections::calendar;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use slaledger_projections::probes::LOOKBACK_MS;
+
+/// The earliest `started_at` (ms) of the samples a snapshot for month `k`
+/// keeps without condition.
+pub fn cutoff_ms(k: Month) -> i64 {
+    calendar::month_bounds(k).0.millis().saturating_sub(LOOKBACK_MS)
+}
+
+/// The outcome of [`prune`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pruned {
+    /// Positions (in the input) of the events kept, ascending.
+    pub kept: Vec<usize>,
+    /// How many probe samples were left out.
+    pub left_out: u64,
+    /// The latest `occurred_at` of the samples left out.
+    pub left_out_latest_occurred: Option<Instant>,
+}
+
+/// Reduces a stream's events (ledger order) to what months ≥ `k` read (see
+/// the module documentation).
+pub fn prune(events: &[(u64, StoredEvent)], k: Month) -> Pruned {
+    let cutoff = cutoff_ms(k);
+    let corrected: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|(_, ev)| match &ev.event {
+            Event::Correction(c) => Some(c.corrects.as_str()),
+            _ => None,
+        })
+        .collect();
+    // Per point: the latest sample before the cutoff, and the latest that
+    // completed with a duration, by (started_at, seq) as the probe index
+    // orders them.
+    let mut tails: BTreeMap<&str, [Option<(i64, u64, usize)>; 2]> = BTreeMap::new();
+    let prunable = |ev: &StoredEvent| match &ev.event {
+        Event::ProbeSample(s) => {
+            s.started_at.millis() < cutoff && !corrected.contains(ev.id.as_str())
+        }
+        _ => false,
+    };
+    for (i, (seq, ev)) in events.iter().enumerate() {
+        let Event::ProbeSample(s) = &ev.event else {
+            continue;
+        };
+        if !prunable(ev) || s.probe_kind == ProbeKind::Availability {
+            continue;
+        }
+        let key = (s.started_at.millis(), *seq, i);
+        let t = tails.entry(s.point_id.as_str()).or_default();
+        if t[0].is_none_or(|old| (old.0, old.1) < (key.0, key.1)) {
+            t[0] = Some(key);
+        }
+        if s.ok && s.duration_ms.is_some() && t[1].is_none_or(|old| (old.0, old.1) < (key.0, key.1))
+        {
+            t[1] = Some(key);
+        }
+    }
+    let tail_positions: BTreeSet<usize> = tails
+        .values()
+        .flat_map(|t| t.iter().flatten().map(|k| k.2))
+        .collect();
+    let mut out = Pruned::default();
+    for (i, (_, ev)) in events.iter().enumerate() {
+        if prunable(ev) && !tail_positions.contains(&i) {
+            out.left_out += 1;
+            let o = ev.occurred_at;
+            out.left_out_latest_occurred = Some(out.left_out_latest_occurred.map_or(o, |l| l.max(o)));
+        } else {
+            out.kept.push(i);
+        }
+    }
+    out
+}
+
+/// Why a snapshot cannot stand in for the history before it, for one
+/// computation (the snapshot itself is fine; an older one, or the whole
+/// stream, is used).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotApplicable {
+    /// The evaluation time lies before the samples the snapshot kept.
+    EvalBeforeCutoff {
+        /// Evaluation time.
+        eval: Instant,
+        /// The snapshot's cutoff.
+        cutoff: Instant,
+    },
+    /// A later correction targets a sample the snapshot left out, or a
+    /// kept sample from before the cutoff (it may change which sample is
+    /// a point's last).
+    CorrectsOldSample {
+        /// The correction's id.
+        correction: String,
+        /// The corrected id.
+        target: String,
+    },
+}
+
+impl std::fmt::Display for NotApplicable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotApplicable::EvalBeforeCutoff { eval, cutoff } => write!(
+                f,
+                "the evaluation time {eval} is before the samples it kept (from {cutoff})"
+            ),
+            NotApplicable::CorrectsOldSample { correction, target } => write!(
+                f,
+                "correction `{correction}` recorded after it targets `{target}`, a probe sample from before its cutoff"
+            ),
+        }
+    }
+}
+
+/// Whether `kept` (a snapshot's events for month `k`) followed by `after`
+/// (everything recorded after the snapshot, and assumed events) gives the
+/// same facts as the whole stream, for months ≥ `k` evaluated at `eval`
+/// (`None`: no evaluation-time cut, as when building a snapshot on one).
+pub fn applicable(
+    kept: &[(u64, StoredEvent)],
+    after: &[(u64, StoredEvent)],
+    k: Month,
+    eval: Option<Instant>,
+) -> Result<(), NotApplicable> {
+    let cutoff = cutoff_ms(k);
+    if let Some(eval) = eval.filter(|e| e.millis() < cutoff) {
+        return Err(NotApplicable::EvalBeforeCutoff {
+            eval,
+            cutoff: Instant::from_millis(cutoff),
+        });
+    }
+    let mut corrections = after.iter().filter_map(|(_, ev)| match &ev.event {
+        Event::Correction(c) => Some((ev.id.as_str(), c.corrects.as_str())),
+        _ => None,
+    });
+    let Some(first) = corrections.next() else {
+        return Ok(());
+    };
+    let after_ids: BTreeSet<&str> = after.iter().map(|(_, e)| e.id.as_str()).collect();
+    let kept_ids: BTreeMap<&str, &StoredEvent> =
+        kept.iter().map(|(_, e)| (e.id.as_str(), e)).collect();
+    for (id, target) in std::iter::once(first).chain(corrections) {
+        if after_ids.contains(target) {
+            continue;
+        }
+        let old_sample = match kept_ids.get(target) {
+            Some(ev) => matches!(&ev.event, Event::ProbeSample(s) if s.started_at.millis() < cutoff),
+            None => true,
+        };
+        if old_sample {
+            return Err(NotApplicable::CorrectsOldSample {
+                correction: id.to_owned(),
+                target: target.to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The content hash (hex) of the rule-set version governing month `k`
+/// among `events` (SPEC §4.2: the greatest `effective_from` ≤ k, ties to
+/// the later event), as a snapshot is bound to it.
+pub fn governing_rule_set(events: &[(u64, StoredEvent)], k: Month) -> Option<String> {
+    events
+        .iter()
+        .filter_map(|(seq, ev)| match &ev.event {
+            Event::RuleSetDefined(r) => Some((r.effective_from, *seq, &r.content_hash)),
+            Event::RuleSetAmended(r) => Some((r.effective_from, *seq, &r.content_hash)),
+            _ => None,
+        })
+        .filter(|(eff, _, _)| *eff <= k)
+        .max_by_key(|(eff, seq, _)| (*eff, *seq))
+        .map(|(_, _, h)| h.to_hex())
+}
