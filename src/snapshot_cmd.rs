@@ -43,14 +43,20 @@ pub fn run(dir: &Path, what: SnapshotCmd) -> Result<ExitCode> {
         SnapshotCmd::Create { month, all, stream } => {
             let streams: Vec<String> = match stream {
                 Some(s) => vec![s],
-                None => ledger.index()?.streams()?.into_iter().map(|(s, _)| s).collect(),
+                None => ledger
+                    .index()?
+                    .streams()?
+                    .into_iter()
+                    .map(|(s, _)| s)
+                    .collect(),
             };
             let plan: Vec<(Month, Option<u64>)> = if all {
                 month_starts(&ledger)?
             } else {
                 let m = month.unwrap_or_default();
                 vec![(
-                    Month::parse(&m).with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?,
+                    Month::parse(&m)
+                        .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?,
                     None,
                 )]
             };
@@ -83,7 +89,7 @@ pub fn run(dir: &Path, what: SnapshotCmd) -> Result<ExitCode> {
         SnapshotCmd::List => {
             let c = snapshots::config(dir)?;
             println!("auto = {}", if c.auto { "on" } else { "off" });
-            for e in store::list(&ledger.dir().to_owned())? {
+            for e in store::list(ledger.dir())? {
                 match snapshots::check(&ledger, &e) {
                     Ok(m) => println!(
                         "{}  stream `{}`  months from {}  at {}  rule set {}  {} sample(s) left out  valid",

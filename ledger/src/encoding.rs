@@ -77,7 +77,8 @@ pub fn decode_record(bytes: &[u8]) -> Result<StoredEvent, RecordError> {
 /// bincode 2.0.1 settings as records, without the version byte): snapshots
 /// (docs/FORMAT.md §Snapshot) store their metadata with it.
 pub fn encode_value<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, RecordError> {
-    let out = bincode::serde::encode_to_vec(v, config()).map_err(|e| RecordError::Body(e.to_string()))?;
+    let out =
+        bincode::serde::encode_to_vec(v, config()).map_err(|e| RecordError::Body(e.to_string()))?;
     if out.len() > MAX_RECORD {
         return Err(RecordError::TooLarge(out.len()));
     }

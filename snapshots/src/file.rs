@@ -75,12 +75,16 @@ fn take<'a>(bytes: &mut &'a [u8], n: usize) -> Result<&'a [u8], FileError> {
 }
 
 fn u32_le(bytes: &mut &[u8]) -> Result<u32, FileError> {
-    let b: [u8; 4] = take(bytes, 4)?.try_into().map_err(|_| FileError::NotASnapshot)?;
+    let b: [u8; 4] = take(bytes, 4)?
+        .try_into()
+        .map_err(|_| FileError::NotASnapshot)?;
     Ok(u32::from_le_bytes(b))
 }
 
 fn u64_le(bytes: &mut &[u8]) -> Result<u64, FileError> {
-    let b: [u8; 8] = take(bytes, 8)?.try_into().map_err(|_| FileError::NotASnapshot)?;
+    let b: [u8; 8] = take(bytes, 8)?
+        .try_into()
+        .map_err(|_| FileError::NotASnapshot)?;
     Ok(u64::from_le_bytes(b))
 }
 
@@ -97,7 +101,8 @@ pub fn encode(meta: &Meta, events: &[(u64, &StoredEvent)]) -> Result<Vec<u8>, Fi
     let mut out = Vec::with_capacity(64 + meta_bytes.len() + events.len() * 160);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&STATE_VERSION.to_le_bytes());
-    let len = u32::try_from(meta_bytes.len()).map_err(|_| FileError::Body("meta too large".into()))?;
+    let len =
+        u32::try_from(meta_bytes.len()).map_err(|_| FileError::Body("meta too large".into()))?;
     out.extend_from_slice(&len.to_le_bytes());
     out.extend_from_slice(&meta_bytes);
     out.extend_from_slice(&(events.len() as u64).to_le_bytes());
@@ -117,8 +122,11 @@ pub fn decode_meta(bytes: &[u8]) -> Result<Meta, FileError> {
     Ok(split(bytes)?.0)
 }
 
-/// Checks a file and splits it into its meta and its records (seq, bytes).
-fn split(bytes: &[u8]) -> Result<(Meta, Vec<(u64, &[u8])>), FileError> {
+/// Records as (seq, record bytes), borrowed from the file.
+type Records<'a> = Vec<(u64, &'a [u8])>;
+
+/// Checks a file and splits it into its meta and its records.
+fn split(bytes: &[u8]) -> Result<(Meta, Records<'_>), FileError> {
     if bytes.len() < MAGIC.len() + 4 + 32 || &bytes[..MAGIC.len()] != MAGIC {
         return Err(FileError::NotASnapshot);
     }
@@ -150,12 +158,13 @@ fn split(bytes: &[u8]) -> Result<(Meta, Vec<(u64, &[u8])>), FileError> {
 /// Decodes a whole snapshot: meta and kept events, in ledger order.
 pub fn decode(bytes: &[u8]) -> Result<(Meta, Vec<(u64, StoredEvent)>), FileError> {
     let (meta, records) = split(bytes)?;
-    if records.windows(2).any(|w| w[0].0 >= w[1].0) || records.last().is_some_and(|r| r.0 > meta.seq)
+    if records.windows(2).any(|w| w[0].0 >= w[1].0)
+        || records.last().is_some_and(|r| r.0 > meta.seq)
     {
         return Err(FileError::Body("events out of ledger order".into()));
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let events = crate::read::decode_all(&records, threads)
-        .map_err(|e| FileError::Body(e.to_string()))?;
+    let events =
+        crate::read::decode_all(&records, threads).map_err(|e| FileError::Body(e.to_string()))?;
     Ok((meta, events))
 }

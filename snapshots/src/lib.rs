@@ -112,7 +112,9 @@ pub enum Invalid {
     #[error("its position seq {0} is beyond the ledger head")]
     Beyond(u64),
     /// The ledger's chain hash at its position is another.
-    #[error("the ledger's chain hash at seq {seq} is {ledger}, the snapshot was taken at {snapshot}")]
+    #[error(
+        "the ledger's chain hash at seq {seq} is {ledger}, the snapshot was taken at {snapshot}"
+    )]
     ChainHash {
         /// Position.
         seq: u64,
@@ -240,8 +242,9 @@ pub fn load(ledger: &Ledger, req: &Request<'_>) -> Result<Loaded, LoadError> {
 }
 
 fn load_inner(ledger: &Ledger, req: &Request<'_>, eval_cut: bool) -> Result<Loaded, LoadError> {
-    let end = read::end_position(ledger, req.as_of, req.upto)?
-        .ok_or(LoadError::NothingAsOf(req.as_of.unwrap_or(Instant::from_millis(0))))?;
+    let end = read::end_position(ledger, req.as_of, req.upto)?.ok_or(LoadError::NothingAsOf(
+        req.as_of.unwrap_or(Instant::from_millis(0)),
+    ))?;
     let assumed: Vec<(u64, StoredEvent)> = req
         .assumed
         .iter()
@@ -256,15 +259,10 @@ fn load_inner(ledger: &Ledger, req: &Request<'_>, eval_cut: bool) -> Result<Load
             .into_iter()
             .filter(|e| e.stream == req.stream && e.month <= req.month && e.seq <= end.seq)
             .collect();
-        candidates.sort_by(|a, b| (b.seq, b.month).cmp(&(a.seq, a.month)));
+        candidates.sort_by_key(|e| std::cmp::Reverse((e.seq, e.month)));
         for entry in candidates {
             match try_snapshot(ledger, req, &entry, end, &assumed, eval_cut)? {
-                Ok(loaded) => {
-                    return Ok(Loaded {
-                        warnings,
-                        ..loaded
-                    })
-                }
+                Ok(loaded) => return Ok(Loaded { warnings, ..loaded }),
                 Err(w) => warnings.push(w),
             }
         }
@@ -430,9 +428,16 @@ pub fn build(
         event_schema: SCHEMA_VERSION,
         cutoff: Instant::from_millis(state::cutoff_ms(month)),
         left_out: loaded.left_out + p.left_out,
-        left_out_latest_occurred: max_opt(loaded.left_out_latest_occurred, p.left_out_latest_occurred),
+        left_out_latest_occurred: max_opt(
+            loaded.left_out_latest_occurred,
+            p.left_out_latest_occurred,
+        ),
     };
-    let kept: Vec<(u64, &StoredEvent)> = p.kept.iter().map(|i| (events[*i].0, &events[*i].1)).collect();
+    let kept: Vec<(u64, &StoredEvent)> = p
+        .kept
+        .iter()
+        .map(|i| (events[*i].0, &events[*i].1))
+        .collect();
     let bytes = file::encode(&meta, &kept).map_err(LoadError::Encode)?;
     Ok((meta, bytes, kept.len(), loaded.warnings))
 }
@@ -447,8 +452,12 @@ pub fn create(
 ) -> Result<Created, LoadError> {
     let at = at.unwrap_or(ledger.head().seq);
     let (meta, bytes, kept, warnings) = build(ledger, stream, month, at, true)?;
-    let path = store::write(ledger.dir(), &store::file_name(stream, month, meta.seq), &bytes)
-        .map_err(|e| LoadError::Io(e.to_string()))?;
+    let path = store::write(
+        ledger.dir(),
+        &store::file_name(stream, month, meta.seq),
+        &bytes,
+    )
+    .map_err(|e| LoadError::Io(e.to_string()))?;
     Ok(Created {
         path,
         meta,
@@ -529,7 +538,8 @@ pub fn prune(ledger: &Ledger, superseded: bool) -> Result<Vec<(Entry, String)>, 
         }
     }
     for (e, _) in &removed {
-        std::fs::remove_file(&e.path).map_err(|err| LoadError::Io(format!("{}: {err}", e.path.display())))?;
+        std::fs::remove_file(&e.path)
+            .map_err(|err| LoadError::Io(format!("{}: {err}", e.path.display())))?;
     }
     Ok(removed)
 }
@@ -558,7 +568,9 @@ impl Default for Config {
 pub fn config(ledger_dir: &std::path::Path) -> Result<Config, LoadError> {
     let path = store::dir_of(ledger_dir).join("config.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| LoadError::Io(format!("{}: {e}", path.display()))),
+        Ok(text) => {
+            toml::from_str(&text).map_err(|e| LoadError::Io(format!("{}: {e}", path.display())))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
         Err(e) => Err(LoadError::Io(format!("{}: {e}", path.display()))),
     }

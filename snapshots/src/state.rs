@@ -36,7 +36,10 @@ pub use slaledger_projections::probes::LOOKBACK_MS;
 /// The earliest `started_at` (ms) of the samples a snapshot for month `k`
 /// keeps without condition.
 pub fn cutoff_ms(k: Month) -> i64 {
-    calendar::month_bounds(k).0.millis().saturating_sub(LOOKBACK_MS)
+    calendar::month_bounds(k)
+        .0
+        .millis()
+        .saturating_sub(LOOKBACK_MS)
 }
 
 /// The outcome of [`prune`].
@@ -64,7 +67,9 @@ pub fn prune(events: &[(u64, StoredEvent)], k: Month) -> Pruned {
     // Per point: the latest sample before the cutoff, and the latest that
     // completed with a duration, by (started_at, seq) as the probe index
     // orders them.
-    let mut tails: BTreeMap<&str, [Option<(i64, u64, usize)>; 2]> = BTreeMap::new();
+    // (started_at, seq, position) of the latest and the latest completed.
+    type Tail = [Option<(i64, u64, usize)>; 2];
+    let mut tails: BTreeMap<&str, Tail> = BTreeMap::new();
     let prunable = |ev: &StoredEvent| match &ev.event {
         Event::ProbeSample(s) => {
             s.started_at.millis() < cutoff && !corrected.contains(ev.id.as_str())
@@ -97,7 +102,8 @@ pub fn prune(events: &[(u64, StoredEvent)], k: Month) -> Pruned {
         if prunable(ev) && !tail_positions.contains(&i) {
             out.left_out += 1;
             let o = ev.occurred_at;
-            out.left_out_latest_occurred = Some(out.left_out_latest_occurred.map_or(o, |l| l.max(o)));
+            out.left_out_latest_occurred =
+                Some(out.left_out_latest_occurred.map_or(o, |l| l.max(o)));
         } else {
             out.kept.push(i);
         }
@@ -175,7 +181,9 @@ pub fn applicable(
             continue;
         }
         let old_sample = match kept_ids.get(target) {
-            Some(ev) => matches!(&ev.event, Event::ProbeSample(s) if s.started_at.millis() < cutoff),
+            Some(ev) => {
+                matches!(&ev.event, Event::ProbeSample(s) if s.started_at.millis() < cutoff)
+            }
             None => true,
         };
         if old_sample {

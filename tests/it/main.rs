@@ -3,6 +3,7 @@
 mod availability;
 mod cli;
 mod crash;
+mod month_snapshots;
 mod replay;
 mod report;
 mod support;

@@ -117,3 +117,33 @@ pub fn goal_of<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value 
         .find(|g| g["goal"] == id)
         .unwrap_or_else(|| panic!("no goal {id}"))
 }
+
+/// A `rule_set_defined` (or, with `version` > 1, `rule_set_amended`) JSON
+/// line for a TOML rule-set text, as `init` records it: canonical JSON
+/// content and its blake3 hash.
+pub fn rule_set_line(text: &str, version: u32, occurred_at: &str) -> String {
+    let t: toml::Value = toml::from_str(text).expect("rule set TOML");
+    let stream = t["stream"].as_str().expect("stream").to_owned();
+    let id = t["rule_set_id"].as_str().expect("rule_set_id").to_owned();
+    let eff = t["effective_from"]
+        .as_str()
+        .expect("effective_from")
+        .to_owned();
+    let content = serde_json::to_string(&serde_json::to_value(t).unwrap()).unwrap();
+    let hash = blake3::hash(content.as_bytes()).to_hex().to_string();
+    let mut data = serde_json::json!({"rule_set_id": id, "effective_from": eff,
+        "content": content, "content_hash": hash});
+    let kind = if version > 1 {
+        data["version"] = version.into();
+        data["reason"] = "amendment".into();
+        data["agreement_ref"] = "tillæg".into();
+        "rule_set_amended"
+    } else {
+        "rule_set_defined"
+    };
+    let line = serde_json::json!({"id": format!("rule-set/{id}/v{version}"), "stream": stream,
+        "occurred_at": occurred_at,
+        "actor": {"party": "customer", "identity": "kontrakt@kunde.dk"},
+        "kind": kind, "data": data});
+    format!("{line}\n")
+}
