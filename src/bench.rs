@@ -146,6 +146,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if args.report {
         return crate::bench_report::run(&root, args.incidents);
     }
+    if args.snapshots {
+        return crate::bench_snapshots::run(&root, args.years);
+    }
     let now = Instant::parse("2026-01-01T00:00:00Z")?;
     let base = Instant::parse("2025-01-01T00:00:00Z")?.millis();
     let n = args.events.max(1000);

@@ -18,10 +18,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant as Clock;
 
-const STREAM: &str = "bench-b72a";
+pub(crate) const STREAM: &str = "bench-b72a";
 
 /// The 9 UI and 9 service measuring points of the benchmark rule set.
-const POINTS: [(&str, &str, u8); 18] = [
+pub(crate) const POINTS: [(&str, &str, u8); 18] = [
     ("UI-1a", "ui", 1),
     ("UI-1b", "ui", 1),
     ("UI-1c", "ui", 1),
@@ -42,7 +42,7 @@ const POINTS: [(&str, &str, u8); 18] = [
     ("SV-3c", "service", 3),
 ];
 
-fn rules() -> String {
+pub(crate) fn rules() -> String {
     let mut text = include_str!("../examples/bilag7-2a/rules.toml")
         .replace(
             "stream = \"b72a-example\"",
@@ -60,43 +60,48 @@ fn rules() -> String {
     text
 }
 
-/// One month as JSON Lines: a probe round every 5 minutes on all 18 points
-/// (mostly fast, some over the desired limit, a few over the maximum, a
-/// few rounds skipped on one point), `incidents` incidents of all
-/// priorities in production, and four minor service windows.
-fn month_lines(m: Month, incidents: u32, rng: &mut Rng) -> String {
-    let (start, end) = slaledger_projections::calendar::month_bounds(m);
-    let mut out = String::new();
+/// One probe round at `at` on `points` as JSON Lines (mostly fast, some
+/// over the desired limit, a few over the maximum, now and then a sample
+/// missing: a gap on that point). Sample ids are `s/POINT/ROUND`.
+pub(crate) fn probe_round(
+    out: &mut String,
+    round: &str,
+    at: Instant,
+    points: &[(&str, &str, u8)],
+    rng: &mut Rng,
+) {
     let monitor = r#"{"party":"monitor","identity":"probe-01","operated_by":"customer"}"#;
-    let supplier = r#"{"party":"supplier","identity":"drift@bench"}"#;
-    let rounds = (end.millis() - start.millis()) / 300_000;
-    for r in 0..rounds {
-        let at = start.saturating_add_millis(r * 300_000);
-        for (p, kind, cat) in POINTS {
-            if rng.next(5000) == 0 {
-                continue; // a missing sample: a gap on this point
-            }
-            let base = match (kind, cat) {
-                ("ui", 1) => 600,
-                ("ui", 2) => 1400,
-                ("ui", _) => 2500,
-                (_, 1) => 300,
-                (_, 2) => 1200,
-                _ => 2000,
-            };
-            let ms = match rng.next(1000) {
-                0 => base * 5,     // over the maximum
-                1..=8 => base * 2, // over the desired limit
-                _ => base + rng.next(base / 4),
-            };
-            let _ = writeln!(
-                out,
-                r#"{{"id":"s/{p}/{m}/{r}","stream":"{STREAM}","actor":{monitor},"kind":"probe_sample","data":{{"sample_id":"{p}/{r}","point_id":"{p}","probe_kind":"{kind}","category":{cat},"round_id":"{m}/{r}","started_at":"{at}","duration_ms":{ms},"ok":true,"client_id":"probe-01"}}}}"#
-            );
+    for (p, kind, cat) in points {
+        if rng.next(5000) == 0 {
+            continue; // a missing sample: a gap on this point
         }
+        let base = match (*kind, *cat) {
+            ("ui", 1) => 600,
+            ("ui", 2) => 1400,
+            ("ui", _) => 2500,
+            (_, 1) => 300,
+            (_, 2) => 1200,
+            _ => 2000,
+        };
+        let ms = match rng.next(1000) {
+            0 => base * 5,     // over the maximum
+            1..=8 => base * 2, // over the desired limit
+            _ => base + rng.next(base / 4),
+        };
+        let _ = writeln!(
+            out,
+            r#"{{"id":"s/{p}/{round}","stream":"{STREAM}","actor":{monitor},"kind":"probe_sample","data":{{"sample_id":"{p}/{round}","point_id":"{p}","probe_kind":"{kind}","category":{cat},"round_id":"{round}","started_at":"{at}","duration_ms":{ms},"ok":true,"client_id":"probe-01"}}}}"#
+        );
     }
+}
+
+/// `n` incidents of all priorities in production within month `m` (each
+/// detected, reacted to and resolved before the month's last day ends).
+pub(crate) fn incident_lines(out: &mut String, m: Month, n: u32, rng: &mut Rng) {
+    let (start, end) = slaledger_projections::calendar::month_bounds(m);
+    let supplier = r#"{"party":"supplier","identity":"drift@bench"}"#;
     let span_min = (end.millis() - start.millis()) / 60_000 - 24 * 60;
-    for i in 0..incidents {
+    for i in 0..n {
         let id = format!("INC-{m}-{i:04}");
         let from = start.saturating_add_millis(rng.next(span_min as u64) as i64 * 60_000);
         let p = ["A", "B", "C", "C", "D", "D"][rng.next(6) as usize];
@@ -120,6 +125,19 @@ fn month_lines(m: Month, incidents: u32, rng: &mut Rng) -> String {
             r#"{{"id":"{id}/s","stream":"{STREAM}","actor":{supplier},"kind":"incident_resolved","data":{{"incident_id":"{id}","resolved_at":"{resolve}","method":"remedy"}}}}"#
         );
     }
+}
+
+/// One month as JSON Lines: a probe round every 5 minutes on all 18 points
+/// and `incidents` incidents.
+fn month_lines(m: Month, incidents: u32, rng: &mut Rng) -> String {
+    let (start, end) = slaledger_projections::calendar::month_bounds(m);
+    let mut out = String::new();
+    let rounds = (end.millis() - start.millis()) / 300_000;
+    for r in 0..rounds {
+        let at = start.saturating_add_millis(r * 300_000);
+        probe_round(&mut out, &format!("{m}/{r}"), at, &POINTS, rng);
+    }
+    incident_lines(&mut out, m, incidents, rng);
     out
 }
 

@@ -5,6 +5,7 @@
 mod bench;
 mod bench_availability;
 mod bench_report;
+mod bench_snapshots;
 mod cli;
 mod demo;
 mod rules;
