@@ -264,6 +264,8 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         crate::rules::rule_set_draft(VDX_RULES, Path::new("examples/vdx/rules.toml"), medcom, now)?;
     // The VDX events run to the end of July: recorded in August.
     let august = Instant::parse("2025-08-10T10:00:00Z")?;
+    let before = ledger.head();
+    let before_recorded = ledger.recorded_at(before.seq)?;
     ledger.append(vec![draft], None, august)?;
     let out = ledger.append(input::parse_jsonl(VDX_2025)?, None, august)?;
     println!(
@@ -271,6 +273,9 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         out.appended.end - out.appended.start,
         out.head
     );
+    // As `append` does: the first append of August snapshots every stream
+    // at the month's start (issue 6).
+    crate::snapshot_cmd::after_append(&ledger, before, before_recorded);
     let q = slaledger_replay::quarter::QuarterQuery {
         stream: "vdx".into(),
         first: slaledger_ledger::vocab::Month::parse("2025-05").context("month")?,
@@ -304,6 +309,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         "appended a correction on 12 August: contact `INC-2025-0606/contact-1` came in at 09:20, not 09:00; head {}",
         out.head
     );
+
     let again = slaledger_replay::month::month_report(&ledger, &june)?;
     println!(
         "replayed as of {submitted_at}: report hash {}, the same bytes as submitted: {}",
@@ -347,15 +353,76 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     }
     let last_batch = out.appended.end - out.appended.start;
     let kept_head = ledger.head();
+
+    step(
+        12,
+        "snapshots: June's state, the same reports from it, and a damaged snapshot that is ignored (issue 6)",
+    );
+    for stream in ["bilag6-example", "b72a-example"] {
+        let c = slaledger_snapshots::create(&ledger, stream, june_m, None)?;
+        println!(
+            "snapshot of `{stream}` for months from 2025-06 at seq {}: {} events kept, {} probe samples left out, {} bytes",
+            c.meta.seq, c.kept, c.meta.left_out, c.bytes
+        );
+    }
+    let mut q =
+        slaledger_replay::month::MonthQuery::new("bilag6-example", june_m, Some(submitted_at));
+    let from_snapshot = slaledger_replay::month::month_computed(&ledger, &q)?;
+    q.use_snapshots = false;
+    let from_start = slaledger_replay::month::month_computed(&ledger, &q)?;
+    println!(
+        "June Bilag 6 report from the snapshot (seq {}, {} events read after it): hash {}; from the ledger's start: hash {}; same bytes: {}",
+        from_snapshot.used.as_ref().map_or(0, |u| u.seq),
+        from_snapshot.used.as_ref().map_or(0, |u| u.read_after),
+        from_snapshot.report.hash,
+        from_start.report.hash,
+        from_snapshot.report.canonical == from_start.report.canonical
+    );
+    let damaged = slaledger_snapshots::store::list(ledger.dir())?
+        .into_iter()
+        .find(|e| e.stream == "b72a-example" && e.month == june_m)
+        .context("the b72a snapshot")?;
+    let mut bytes = std::fs::read(&damaged.path)?;
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&damaged.path, &bytes)?;
+    println!("changed one byte of {}", damaged.path.display());
+    let mut q =
+        slaledger_replay::month::MonthQuery::new("b72a-example", june_m, Some(submitted_at));
+    let r = crate::snapshot_cmd::month_report(&ledger, &q)?;
+    q.use_snapshots = false;
+    println!(
+        "June Bilag 7.2.A report: hash {}, the same bytes as from the start: {}",
+        r.hash,
+        r.canonical == slaledger_replay::month::month_report(&ledger, &q)?.canonical
+    );
+    for e in slaledger_snapshots::store::list(ledger.dir())? {
+        let verdict = match slaledger_snapshots::verify(&ledger, &e)? {
+            slaledger_snapshots::Verdict::Matches(_) => {
+                "recomputed from the start: same bytes".to_owned()
+            }
+            slaledger_snapshots::Verdict::Differs(_) => "DIFFERS from its recomputation".to_owned(),
+            slaledger_snapshots::Verdict::Invalid(why) => {
+                format!("invalid ({why}): never used; `snapshot prune` removes it")
+            }
+        };
+        println!(
+            "snapshot verify {}: {verdict}",
+            e.path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+    }
     drop(ledger);
 
-    step(12, "verify: recompute the whole chain and check the index");
+    step(13, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        13,
+        14,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -370,7 +437,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(14, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(15, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -404,7 +471,9 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
     let _ = head_before;
 
-    println!("\nNext to land here: dispute records and settlements (issue 5), snapshots (issue 6), a Merkle proof (issue 7).");
+    println!(
+        "\nNext to land here: Merkle checkpoints and inclusion / consistency proofs (issue 7)."
+    );
     Ok(())
 }
 
