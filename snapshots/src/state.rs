@@ -211,3 +211,83 @@ pub fn governing_rule_set(events: &[(u64, StoredEvent)], k: Month) -> Option<Str
         .max_by_key(|(eff, seq, _)| (*eff, *seq))
         .map(|(_, _, h)| h.to_hex())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use slaledger_ledger::input;
+
+    fn sample(id: &str, point: &str, at: &str, ok: bool) -> String {
+        let d = if ok { r#""duration_ms":900,"# } else { "" };
+        format!(
+            r#"{{"id":"{id}","stream":"s","actor":{{"party":"monitor","identity":"p"}},"kind":"probe_sample","data":{{"sample_id":"{id}","point_id":"{point}","probe_kind":"ui","category":1,"round_id":"{id}","started_at":"{at}",{d}"ok":{ok},"client_id":"p"}}}}"#
+        )
+    }
+
+    fn events(lines: &[String]) -> Vec<(u64, StoredEvent)> {
+        input::parse_jsonl(&lines.join("\n"))
+            .unwrap()
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| (i as u64 + 1, d.event))
+            .collect()
+    }
+
+    fn kept_ids(ev: &[(u64, StoredEvent)], p: &Pruned) -> Vec<String> {
+        p.kept.iter().map(|i| ev[*i].1.id.to_string()).collect()
+    }
+
+    #[test]
+    fn samples_before_the_look_back_go_except_each_points_last_and_last_completed() {
+        // June 2025 starts 2025-05-31T22:00Z; the cutoff is a day earlier.
+        let ev = events(&[
+            sample("a1", "A", "2025-05-01T10:00:00Z", true),
+            sample("a2", "A", "2025-05-20T10:00:00Z", true),
+            sample("a3", "A", "2025-05-25T10:00:00Z", false),
+            sample("b1", "B", "2025-05-02T10:00:00Z", true),
+            sample("a4", "A", "2025-05-30T23:00:00Z", true), // inside the look-back
+            sample("b2", "B", "2025-06-05T10:00:00Z", true),
+        ]);
+        let p = prune(&ev, Month::parse("2025-06").unwrap());
+        assert_eq!(kept_ids(&ev, &p), ["a2", "a3", "b1", "a4", "b2"]);
+        assert_eq!(p.left_out, 1);
+    }
+
+    #[test]
+    fn corrected_samples_are_kept_and_a_later_correction_of_an_old_one_makes_the_snapshot_inapplicable(
+    ) {
+        let fix = |id: &str, target: &str| {
+            format!(
+                r#"{{"id":"{id}","stream":"s","actor":{{"party":"monitor","identity":"p"}},"occurred_at":"2025-06-10T00:00:00Z","kind":"correction","data":{{"corrects":"{target}","action":"retract","reason":"x"}}}}"#
+            )
+        };
+        let ev = events(&[
+            sample("a1", "A", "2025-05-01T10:00:00Z", true),
+            sample("a2", "A", "2025-05-02T10:00:00Z", true),
+            sample("a3", "A", "2025-05-03T10:00:00Z", true),
+            fix("f1", "a1"),
+        ]);
+        let m = Month::parse("2025-06").unwrap();
+        let p = prune(&ev, m);
+        assert_eq!(kept_ids(&ev, &p), ["a1", "a3", "f1"]);
+        let kept: Vec<(u64, StoredEvent)> = p.kept.iter().map(|i| ev[*i].clone()).collect();
+        let later = |target: &str| {
+            let mut e = events(&[fix("f2", target)]);
+            e[0].0 = 10;
+            e
+        };
+        // a2 was left out; a3 is A's last before the cutoff.
+        for target in ["a2", "a3"] {
+            assert!(matches!(
+                applicable(&kept, &later(target), m, None),
+                Err(NotApplicable::CorrectsOldSample { .. })
+            ));
+        }
+        assert_eq!(applicable(&kept, &[], m, None), Ok(()));
+        let eval = Instant::parse("2025-05-20T00:00:00Z").unwrap();
+        assert!(matches!(
+            applicable(&kept, &[], m, Some(eval)),
+            Err(NotApplicable::EvalBeforeCutoff { .. })
+        ));
+    }
+}

@@ -448,3 +448,30 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn create_all_snapshots_every_month_start_of_ledger_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("l");
+    let mut ledger = rule_set_ledger(&dir, Instant::parse("2025-05-20T08:00:00Z").unwrap());
+    let lines =
+        std::fs::read_to_string(root().join("examples/bilag7-2a/june-2025-availability.jsonl"))
+            .unwrap();
+    let t = Instant::parse("2025-07-03T08:00:00Z").unwrap();
+    ledger
+        .append(input::parse_jsonl(&lines).unwrap(), None, t)
+        .unwrap();
+    drop(ledger);
+    let o = run(&dir, &["snapshot", "create", "--all"], None);
+    assert!(o.status.success(), "{}", err(&o));
+    // June and July started after the first record (May); both at seq 1.
+    let text = out(&o);
+    assert!(text.contains("months from 2025-06, at 1:"), "{text}");
+    assert!(text.contains("months from 2025-07, at 1:"), "{text}");
+    assert_eq!(snapshot_files(&dir).len(), 2);
+    let o = run(&dir, &["snapshot", "verify"], None);
+    assert!(o.status.success(), "{}", out(&o));
+    // The older one is superseded for nothing: each month keeps its own.
+    let o = run(&dir, &["snapshot", "prune", "--superseded"], None);
+    assert!(out(&o).contains("0 snapshot(s) removed"), "{}", out(&o));
+}
