@@ -16,6 +16,7 @@ pub mod event;
 pub mod index;
 mod indexer;
 pub mod input;
+pub mod merkle;
 pub mod segment;
 pub mod semantics;
 pub mod store;
