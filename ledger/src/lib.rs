@@ -20,6 +20,7 @@ pub mod merkle;
 pub mod segment;
 pub mod semantics;
 pub mod store;
+pub mod tiles;
 pub mod time;
 pub mod verify;
 pub mod vocab;

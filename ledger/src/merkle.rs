@@ -65,7 +65,10 @@ pub fn subtree<H: Hashes>(h: &H, start: u64, len: u64) -> Result<Hash, H::Error>
         return h.complete(level, start >> level);
     }
     let k = split(len);
-    Ok(node_hash(&subtree(h, start, k)?, &subtree(h, start + k, len - k)?))
+    Ok(node_hash(
+        &subtree(h, start, k)?,
+        &subtree(h, start + k, len - k)?,
+    ))
 }
 
 /// The root of the tree of the first `size` leaves.

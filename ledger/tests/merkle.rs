@@ -48,7 +48,11 @@ fn roots_of_the_published_vectors() {
         h("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     );
     for n in 1..=8u64 {
-        assert_eq!(merkle::root(&leaves, n).unwrap(), h(ROOTS[n as usize - 1]), "size {n}");
+        assert_eq!(
+            merkle::root(&leaves, n).unwrap(),
+            h(ROOTS[n as usize - 1]),
+            "size {n}"
+        );
     }
 }
 
@@ -95,7 +99,13 @@ fn inclusion_proofs_of_the_published_vectors() {
         let got = merkle::inclusion_proof(&leaves, i, n).unwrap().unwrap();
         assert_eq!(got, want, "leaf {i} of {n}");
         let root = merkle::root(&leaves, n).unwrap();
-        assert!(merkle::verify_inclusion(i, n, &leaves.0[i as usize], &got, &root));
+        assert!(merkle::verify_inclusion(
+            i,
+            n,
+            &leaves.0[i as usize],
+            &got,
+            &root
+        ));
     }
 }
 
@@ -205,32 +215,53 @@ fn every_proof_of_every_tree_up_to_64_leaves_matches_the_reference() {
         let root = merkle::root(&all, n as u64).unwrap();
         assert_eq!(root, mth(d), "root of {n}");
         for m in 0..n {
-            let p = merkle::inclusion_proof(&all, m as u64, n as u64).unwrap().unwrap();
+            let p = merkle::inclusion_proof(&all, m as u64, n as u64)
+                .unwrap()
+                .unwrap();
             assert_eq!(p, path(m, d), "inclusion {m} of {n}");
-            assert!(merkle::verify_inclusion(m as u64, n as u64, &d[m], &p, &root));
+            assert!(merkle::verify_inclusion(
+                m as u64, n as u64, &d[m], &p, &root
+            ));
             // Any other leaf, index or size fails.
             let other = d[(m + 1) % n];
             if n > 1 {
-                assert!(!merkle::verify_inclusion(m as u64, n as u64, &other, &p, &root));
+                assert!(!merkle::verify_inclusion(
+                    m as u64, n as u64, &other, &p, &root
+                ));
             }
             if n < 64 {
                 let bigger = merkle::root(&all, n as u64 + 1).unwrap();
-                assert!(!merkle::verify_inclusion(m as u64, n as u64 + 1, &d[m], &p, &bigger));
+                assert!(!merkle::verify_inclusion(
+                    m as u64,
+                    n as u64 + 1,
+                    &d[m],
+                    &p,
+                    &bigger
+                ));
             }
         }
         for m in 1..=n {
-            let p = merkle::consistency_proof(&all, m as u64, n as u64).unwrap().unwrap();
+            let p = merkle::consistency_proof(&all, m as u64, n as u64)
+                .unwrap()
+                .unwrap();
             assert_eq!(p, subproof(m, d, true), "consistency {m} -> {n}");
             let old = mth(&d[..m]);
-            assert!(merkle::verify_consistency(m as u64, n as u64, &old, &root, &p), "{m}->{n}");
+            assert!(
+                merkle::verify_consistency(m as u64, n as u64, &old, &root, &p),
+                "{m}->{n}"
+            );
             // Another old root fails (a rewritten history).
             let mut forged = old;
             forged[0] ^= 1;
-            assert!(!merkle::verify_consistency(m as u64, n as u64, &forged, &root, &p));
+            assert!(!merkle::verify_consistency(
+                m as u64, n as u64, &forged, &root, &p
+            ));
             if let Some(first) = p.first() {
                 let mut q = p.clone();
                 q[0] = node_hash(first, first);
-                assert!(!merkle::verify_consistency(m as u64, n as u64, &old, &root, &q));
+                assert!(!merkle::verify_consistency(
+                    m as u64, n as u64, &old, &root, &q
+                ));
             }
         }
     }

@@ -1,0 +1,212 @@
+//! The Merkle tree of a ledger, kept as the hashes of its complete
+//! 256-record subtrees (level 8, as C2SP tlog-tiles cut them) in
+//! `LEDGER/merkle/level8.bin`, with every higher level rebuilt in memory
+//! on open. A proof then needs the hashes of at most one 256-record block
+//! below level 8, read from the log. The file is derived: it is bound to
+//! the chain hash of the last record it covers and checksummed, and
+//! rebuilt from the log whenever either does not hold.
+
+use crate::chain::ChainHead;
+use crate::merkle::{self, leaf_hash, node_hash, Hash, Hashes};
+use crate::store::{Ledger, ReadError};
+use std::cell::RefCell;
+use std::path::PathBuf;
+
+/// Leaves per stored subtree: 2^8.
+pub const TILE_LEVEL: u32 = 8;
+const BLOCK: u64 = 1 << TILE_LEVEL;
+const MAGIC: &[u8; 8] = b"SLTILE8\n";
+const TAG: &[u8] = b"slaledger/tiles/v1\0";
+
+/// The Merkle tree of an open ledger at its head.
+#[derive(Debug)]
+pub struct Tree<'l> {
+    ledger: &'l Ledger,
+    /// `levels[i]`: hashes of the complete subtrees at level 8 + i.
+    levels: Vec<Vec<Hash>>,
+    /// The last block read from the log: (block index, its leaf hashes).
+    cache: RefCell<Option<(u64, Vec<Hash>)>>,
+    /// Whether the stored file was missing, stale or damaged and rebuilt.
+    pub rebuilt: bool,
+    /// Blocks hashed from the log by this open.
+    pub hashed_blocks: u64,
+}
+
+fn file_of(ledger: &Ledger) -> PathBuf {
+    ledger.dir().join("merkle").join("level8.bin")
+}
+
+/// Reads the stored level-8 hashes if the file is intact and still bound to
+/// this ledger's chain; `None` otherwise.
+fn load(ledger: &Ledger) -> Option<Vec<Hash>> {
+    let bytes = std::fs::read(file_of(ledger)).ok()?;
+    if bytes.len() < 8 + 8 + 32 + 32 || &bytes[..8] != MAGIC {
+        return None;
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 32);
+    let mut h = blake3::Hasher::new();
+    h.update(TAG);
+    h.update(body);
+    if h.finalize().as_bytes() != sum {
+        return None;
+    }
+    let n = u64::from_le_bytes(body[8..16].try_into().ok()?);
+    let bound: [u8; 32] = body[16..48].try_into().ok()?;
+    let hashes = &body[48..];
+    if hashes.len() as u64 != n * 32 || n * BLOCK > ledger.head().seq {
+        return None;
+    }
+    if n > 0 && ledger.hash_at(n * BLOCK).ok()? != bound {
+        return None;
+    }
+    Some(
+        hashes
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap_or([0; 32]))
+            .collect(),
+    )
+}
+
+fn store(ledger: &Ledger, level8: &[Hash]) -> Result<(), ReadError> {
+    let n = level8.len() as u64;
+    let bound = if n == 0 {
+        [0; 32]
+    } else {
+        ledger.hash_at(n * BLOCK)?
+    };
+    let mut body = Vec::with_capacity(48 + level8.len() * 32 + 32);
+    body.extend_from_slice(MAGIC);
+    body.extend_from_slice(&n.to_le_bytes());
+    body.extend_from_slice(&bound);
+    for h in level8 {
+        body.extend_from_slice(h);
+    }
+    let mut h = blake3::Hasher::new();
+    h.update(TAG);
+    h.update(&body);
+    body.extend_from_slice(h.finalize().as_bytes());
+    let path = file_of(ledger);
+    let dir = path.parent().map(PathBuf::from).unwrap_or_default();
+    std::fs::create_dir_all(&dir)?;
+    let tmp = dir.join("level8.bin.tmp");
+    std::fs::write(&tmp, &body)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(())
+}
+
+impl<'l> Tree<'l> {
+    /// Opens the tree of `ledger` at its head: loads the stored level-8
+    /// hashes (or starts over if they are missing, damaged or from another
+    /// chain), hashes the complete blocks recorded since, stores them, and
+    /// builds the higher levels.
+    pub fn open(ledger: &'l Ledger) -> Result<Tree<'l>, ReadError> {
+        let stored = load(ledger);
+        let rebuilt = stored.is_none() && file_of(ledger).exists();
+        let mut level8 = stored.unwrap_or_default();
+        let complete = ledger.head().seq / BLOCK;
+        let have = level8.len() as u64;
+        if complete > have {
+            let from = have * BLOCK + 1;
+            let to = complete * BLOCK;
+            let mut leaves: Vec<Hash> = Vec::with_capacity(BLOCK as usize);
+            ledger.scan_records(from, to, |_, record| {
+                leaves.push(leaf_hash(record));
+                if leaves.len() as u64 == BLOCK {
+                    level8.push(fold(&leaves));
+                    leaves.clear();
+                }
+            })?;
+            store(ledger, &level8)?;
+        }
+        let hashed_blocks = complete.saturating_sub(have);
+        let mut levels = vec![level8];
+        while levels.last().is_some_and(|l| l.len() > 1) {
+            let below = levels.last().map(Vec::as_slice).unwrap_or_default();
+            let up: Vec<Hash> = below
+                .chunks_exact(2)
+                .map(|c| node_hash(&c[0], &c[1]))
+                .collect();
+            levels.push(up);
+        }
+        Ok(Tree {
+            ledger,
+            levels,
+            cache: RefCell::new(None),
+            rebuilt,
+            hashed_blocks,
+        })
+    }
+
+    /// Number of leaves: the ledger's records.
+    pub fn size(&self) -> u64 {
+        self.ledger.head().seq
+    }
+
+    /// The ledger head the tree is at.
+    pub fn head(&self) -> ChainHead {
+        self.ledger.head()
+    }
+
+    /// The leaf hashes of block `b` (up to the head).
+    fn block(&self, b: u64) -> Result<Vec<Hash>, ReadError> {
+        if let Some((cb, leaves)) = &*self.cache.borrow() {
+            if *cb == b {
+                return Ok(leaves.clone());
+            }
+        }
+        let from = b * BLOCK + 1;
+        let to = (from + BLOCK - 1).min(self.size());
+        let leaves: Vec<Hash> = self
+            .ledger
+            .records_range(from, to)?
+            .iter()
+            .map(|r| leaf_hash(r))
+            .collect();
+        *self.cache.borrow_mut() = Some((b, leaves.clone()));
+        Ok(leaves)
+    }
+
+    /// The leaf hash of record `seq`.
+    pub fn leaf(&self, seq: u64) -> Result<Hash, ReadError> {
+        let i = seq.checked_sub(1).ok_or(ReadError::NoSuchSeq(seq))?;
+        let b = self.block(i / BLOCK)?;
+        b.get((i % BLOCK) as usize)
+            .copied()
+            .ok_or(ReadError::NoSuchSeq(seq))
+    }
+
+    /// The root of the first `size` records (the head's by default).
+    pub fn root(&self, size: u64) -> Result<Hash, ReadError> {
+        merkle::root(self, size)
+    }
+}
+
+fn fold(leaves: &[Hash]) -> Hash {
+    let mut layer = leaves.to_vec();
+    while layer.len() > 1 {
+        layer = layer.chunks(2).map(|c| node_hash(&c[0], &c[1])).collect();
+    }
+    layer[0]
+}
+
+impl Hashes for Tree<'_> {
+    type Error = ReadError;
+    fn complete(&self, level: u32, index: u64) -> Result<Hash, ReadError> {
+        if level >= TILE_LEVEL {
+            return self
+                .levels
+                .get((level - TILE_LEVEL) as usize)
+                .and_then(|l| l.get(index as usize))
+                .copied()
+                .ok_or(ReadError::NoSuchSeq((index + 1) << level));
+        }
+        let first = index << level;
+        let b = self.block(first / BLOCK)?;
+        let at = (first % BLOCK) as usize;
+        let part = b
+            .get(at..at + (1usize << level))
+            .ok_or(ReadError::NoSuchSeq(first + (1 << level)))?;
+        Ok(fold(part))
+    }
+}
