@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod chain;
+pub mod checkpoint;
 pub mod encoding;
 pub mod event;
 pub mod index;
