@@ -88,6 +88,34 @@ pub enum Command {
         #[command(subcommand)]
         what: SnapshotCmd,
     },
+    /// Ed25519 keys for checkpoints and cosignatures (C2SP note format).
+    Key {
+        /// What to do.
+        #[command(subcommand)]
+        what: KeyCmd,
+    },
+    /// Signed checkpoints of the ledger's Merkle tree (C2SP tlog-checkpoint):
+    /// create, cosign, list.
+    Checkpoint {
+        /// What to do.
+        #[command(subcommand)]
+        what: CheckpointCmd,
+    },
+    /// Inclusion and consistency proofs against checkpoints.
+    Prove {
+        /// What to prove.
+        #[command(subcommand)]
+        what: ProveCmd,
+    },
+    /// Check a proof file offline with trusted verifier keys; exit 0 only if
+    /// it holds.
+    VerifyProof {
+        /// Proof file (tlog-proof for inclusion, JSON for consistency).
+        file: PathBuf,
+        /// Trusted verifier key, or a file of them (repeatable).
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+    },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -174,6 +202,84 @@ pub enum SnapshotCmd {
         /// of ledger time.
         #[arg(long, value_parser = ["on", "off"])]
         auto: Option<String>,
+    },
+}
+
+/// `key` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Generate an Ed25519 key: the private key to FILE (mode 0600), the
+    /// verifier keys to FILE.pub.
+    Generate {
+        /// Key name, e.g. `kunde.example/kontrol` (no spaces, no `+`).
+        #[arg(long)]
+        name: String,
+        /// Private key file (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `checkpoint` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCmd {
+    /// Sign a checkpoint of the tree at the head, store and print it.
+    Create {
+        /// Private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Origin line (fixed by the ledger's first checkpoint).
+        #[arg(long)]
+        origin: Option<String>,
+        /// Write the note here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Add a cosignature to a checkpoint this ledger holds (same root at
+    /// that size), store it and write it back.
+    Cosign {
+        /// Checkpoint note file.
+        note: PathBuf,
+        /// Private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Cosignature time, POSIX seconds (default: now).
+        #[arg(long)]
+        time: Option<u64>,
+        /// Write the cosigned note here (default: back to NOTE).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// List the stored checkpoints and their signers.
+    List,
+}
+
+/// `prove` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProveCmd {
+    /// Prove that record SEQ is in a checkpoint's tree (c2sp.org/tlog-proof).
+    Inclusion {
+        /// Ledger sequence number.
+        #[arg(long)]
+        seq: u64,
+        /// Checkpoint note (default: the smallest stored one that covers SEQ).
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Write the proof here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Prove that the tree of the newer checkpoint extends the older one.
+    Consistency {
+        /// Older checkpoint note.
+        #[arg(long)]
+        old: PathBuf,
+        /// Newer checkpoint note.
+        #[arg(long)]
+        new: PathBuf,
+        /// Write the proof here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

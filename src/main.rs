@@ -2,6 +2,7 @@
 //! once per command, calls the libraries and prints; it owns argv, stdout,
 //! stderr and exit codes. No domain logic lives here.
 
+mod audit_cmd;
 mod bench;
 mod bench_availability;
 mod bench_report;
@@ -289,6 +290,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Snapshot { what } => return snapshot_cmd::run(&dir, what),
+        Command::Key { what } => return audit_cmd::key(what),
+        Command::Checkpoint { what } => return audit_cmd::checkpoint_cmd(&dir, what),
+        Command::Prove { what } => return audit_cmd::prove(&dir, what),
+        Command::VerifyProof { file, keys } => return audit_cmd::verify_proof(&file, &keys),
         Command::Demo { dir: demo_dir } => demo::run(demo_dir.as_deref())?,
         Command::Bench(args) => bench::run(&args)?,
     }

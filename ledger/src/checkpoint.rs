@@ -548,3 +548,78 @@ pub fn check_consistency(text: &str, trusted: &[String]) -> Result<Checked, Audi
         opened: vec![old, new],
     })
 }
+
+/// Checkpoints the ledger issued or received: `LEDGER/checkpoints/SIZE.note`
+/// (SIZE with 12 digits), one file per tree size; cosignatures of the same
+/// checkpoint are merged into its file.
+pub mod store {
+    use super::AuditError;
+    use std::path::{Path, PathBuf};
+
+    /// The folder.
+    pub fn dir(ledger_dir: &Path) -> PathBuf {
+        ledger_dir.join("checkpoints")
+    }
+
+    /// The note text (before the blank line) and its signature lines.
+    fn split(note: &str) -> Option<(&str, Vec<&str>)> {
+        let i = note.rfind("\n\n")?;
+        let sigs = note[i + 2..].lines().filter(|l| !l.is_empty()).collect();
+        Some((&note[..i + 1], sigs))
+    }
+
+    /// Saves a checkpoint note, merging its signatures into a stored note
+    /// of the same tree size (which must have the same text). Returns the
+    /// file and the merged note.
+    pub fn save(ledger_dir: &Path, size: u64, note: &str) -> Result<(PathBuf, String), AuditError> {
+        let d = dir(ledger_dir);
+        std::fs::create_dir_all(&d).map_err(|e| AuditError::Note(e.to_string()))?;
+        let path = d.join(format!("{size:012}.note"));
+        let merged = match std::fs::read_to_string(&path) {
+            Ok(old) => {
+                let (t0, mut s0) = split(&old)
+                    .ok_or_else(|| AuditError::Note("stored note is malformed".into()))?;
+                let (t1, s1) =
+                    split(note).ok_or_else(|| AuditError::Note("note is malformed".into()))?;
+                if t0 != t1 {
+                    return Err(AuditError::Note(format!(
+                        "a different checkpoint of tree size {size} is already stored ({}): two roots for one size",
+                        path.display()
+                    )));
+                }
+                for s in s1 {
+                    if !s0.contains(&s) {
+                        s0.push(s);
+                    }
+                }
+                let mut m = format!("{t0}\n");
+                for s in s0 {
+                    m.push_str(s);
+                    m.push('\n');
+                }
+                m
+            }
+            Err(_) => note.to_owned(),
+        };
+        let tmp = d.join(format!("{size:012}.note.tmp"));
+        std::fs::write(&tmp, &merged).map_err(|e| AuditError::Note(e.to_string()))?;
+        std::fs::rename(&tmp, &path).map_err(|e| AuditError::Note(e.to_string()))?;
+        Ok((path, merged))
+    }
+
+    /// Stored checkpoints as (tree size, file), ascending.
+    pub fn list(ledger_dir: &Path) -> Vec<(u64, PathBuf)> {
+        let mut v: Vec<(u64, PathBuf)> = std::fs::read_dir(dir(ledger_dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let size = name.strip_suffix(".note")?.parse().ok()?;
+                Some((size, e.path()))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}

@@ -60,7 +60,7 @@ pub fn subtree<H: Hashes>(h: &H, start: u64, len: u64) -> Result<Hash, H::Error>
     if len == 0 {
         return Ok(empty_root());
     }
-    if len.is_power_of_two() && start % len == 0 {
+    if len.is_power_of_two() && start.is_multiple_of(len) {
         let level = len.trailing_zeros();
         return h.complete(level, start >> level);
     }

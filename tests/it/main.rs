@@ -1,5 +1,6 @@
 //! CLI integration tests: one test binary, one module per concern.
 
+mod audit;
 mod availability;
 mod cli;
 mod crash;

@@ -1,0 +1,275 @@
+//! Checkpoints, cosignatures and proofs through the CLI (issue 7).
+
+use crate::support::{err, out, root, run};
+use std::path::{Path, PathBuf};
+
+const ORIGIN: &str = "leverandor.example/slaledger-bilag6";
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    ledger: PathBuf,
+}
+
+fn ok(ledger: &Path, args: &[&str]) -> String {
+    let o = run(ledger, args, None);
+    assert!(o.status.success(), "{args:?}: {}{}", out(&o), err(&o));
+    out(&o)
+}
+
+/// The Bilag 6 June ledger, a supplier and a customer key, and checkpoint
+/// `c1.note` signed by the supplier and cosigned by the customer.
+fn setup(june_text: Option<String>) -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_owned();
+    let ledger = dir.join("ledger");
+    let rules = root().join("examples/bilag6/rules.toml");
+    ok(&ledger, &["init", "--rules", rules.to_str().unwrap()]);
+    let june = dir.join("june.jsonl");
+    let text = june_text.unwrap_or_else(|| {
+        std::fs::read_to_string(root().join("examples/bilag6/june-2025.jsonl")).unwrap()
+    });
+    std::fs::write(&june, text).unwrap();
+    ok(&ledger, &["append", june.to_str().unwrap()]);
+    for (name, file) in [
+        ("leverandor.example/drift", "sup.key"),
+        ("kunde.example/kontrol", "cus.key"),
+    ] {
+        let k = dir.join(file);
+        ok(
+            &ledger,
+            &[
+                "key",
+                "generate",
+                "--name",
+                name,
+                "--out",
+                k.to_str().unwrap(),
+            ],
+        );
+    }
+    Setup {
+        _tmp: tmp,
+        dir,
+        ledger,
+    }
+}
+
+impl Setup {
+    fn p(&self, f: &str) -> String {
+        self.dir.join(f).to_str().unwrap().to_owned()
+    }
+    fn checkpoint(&self, name: &str) {
+        ok(
+            &self.ledger,
+            &[
+                "checkpoint",
+                "create",
+                "--key",
+                &self.p("sup.key"),
+                "--origin",
+                ORIGIN,
+                "--out",
+                &self.p(name),
+            ],
+        );
+        ok(
+            &self.ledger,
+            &[
+                "checkpoint",
+                "cosign",
+                &self.p(name),
+                "--key",
+                &self.p("cus.key"),
+                "--time",
+                "1752480000",
+            ],
+        );
+    }
+    fn verify(&self, proof: &str) -> (bool, String) {
+        let o = run(
+            &self.ledger,
+            &[
+                "verify-proof",
+                &self.p(proof),
+                "--key",
+                &self.p("sup.key.pub"),
+                "--key",
+                &self.p("cus.key.pub"),
+            ],
+            None,
+        );
+        (o.status.success(), out(&o))
+    }
+}
+
+#[test]
+fn an_inclusion_proof_verifies_offline_with_both_parties_keys_and_fails_when_tampered() {
+    let s = setup(None);
+    s.checkpoint("c1.note");
+    let note = std::fs::read_to_string(s.p("c1.note")).unwrap();
+    assert!(note.starts_with(&format!("{ORIGIN}\n60\n")), "{note}");
+    assert_eq!(note.matches("\n— ").count(), 2, "{note}");
+    ok(
+        &s.ledger,
+        &["prove", "inclusion", "--seq", "7", "--out", &s.p("p7")],
+    );
+    let (good, text) = s.verify("p7");
+    assert!(good, "{text}");
+    assert!(text.contains("record seq 7 is included"), "{text}");
+    assert!(
+        text.contains("signed by leverandor.example/drift"),
+        "{text}"
+    );
+    assert!(text.contains("kunde.example/kontrol"), "{text}");
+    let proof = std::fs::read_to_string(s.p("p7")).unwrap();
+    // Another record claimed at the same index.
+    let mut lines: Vec<String> = proof.lines().map(str::to_owned).collect();
+    let other = run(&s.ledger, &["prove", "inclusion", "--seq", "8"], None);
+    let other_extra = out(&other).lines().nth(1).unwrap().to_owned();
+    lines[1] = other_extra;
+    std::fs::write(s.p("swapped"), lines.join("\n") + "\n").unwrap();
+    let (good, text) = s.verify("swapped");
+    assert!(!good && text.contains("FAILED"), "{text}");
+    // A changed path hash.
+    let tampered = proof.replacen(&proof.lines().nth(3).unwrap()[..4], "AAAA", 1);
+    std::fs::write(s.p("tampered"), tampered).unwrap();
+    assert!(!s.verify("tampered").0);
+    // A stranger's key alone verifies nothing.
+    let o = run(
+        &s.ledger,
+        &[
+            "verify-proof",
+            &s.p("p7"),
+            "--key",
+            "x.example/y+00000000+AQIoGoiMufbuapX29Xmhw5YC4FvJJsKEiQsV0fQrR18v",
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+}
+
+#[test]
+fn a_consistency_proof_shows_the_ledger_only_grew() {
+    let s = setup(None);
+    s.checkpoint("c1.note");
+    let more = root().join("examples/bilag6/worked-examples.jsonl");
+    ok(&s.ledger, &["append", more.to_str().unwrap()]);
+    s.checkpoint("c2.note");
+    ok(
+        &s.ledger,
+        &[
+            "prove",
+            "consistency",
+            "--old",
+            &s.p("c1.note"),
+            "--new",
+            &s.p("c2.note"),
+            "--out",
+            &s.p("c12"),
+        ],
+    );
+    let (good, text) = s.verify("c12");
+    assert!(good, "{text}");
+    assert!(
+        text.contains("extends the tree of size 60 (append-only)"),
+        "{text}"
+    );
+    let list = ok(&s.ledger, &["checkpoint", "list"]);
+    assert_eq!(list.lines().count(), 2, "{list}");
+}
+
+#[test]
+fn a_ledger_rebuilt_with_one_event_changed_cannot_prove_consistency_with_a_cosigned_checkpoint() {
+    let s = setup(None);
+    s.checkpoint("c1.note");
+    // The supplier rebuilds the ledger with one contact moved by 20 minutes.
+    let text = std::fs::read_to_string(root().join("examples/bilag6/june-2025.jsonl")).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"reported_at\""))
+        .unwrap();
+    let changed_line = line.replacen(":00+02:00\"", ":20+02:00\"", 1);
+    assert_ne!(line, changed_line);
+    let rewritten = setup(Some(text.replacen(line, &changed_line, 1)));
+    let more = root().join("examples/bilag6/worked-examples.jsonl");
+    ok(&rewritten.ledger, &["append", more.to_str().unwrap()]);
+    // Its own checkpoint, with the old keys and the same origin.
+    for f in ["sup.key", "sup.key.pub", "cus.key", "cus.key.pub"] {
+        std::fs::copy(s.p(f), rewritten.p(&format!("old-{f}"))).unwrap();
+    }
+    ok(
+        &rewritten.ledger,
+        &[
+            "checkpoint",
+            "create",
+            "--key",
+            &rewritten.p("old-sup.key"),
+            "--origin",
+            ORIGIN,
+            "--out",
+            &rewritten.p("c2.note"),
+        ],
+    );
+    std::fs::copy(s.p("c1.note"), rewritten.p("c1.note")).unwrap();
+    let o = run(
+        &rewritten.ledger,
+        &[
+            "prove",
+            "consistency",
+            "--old",
+            &rewritten.p("c1.note"),
+            "--new",
+            &rewritten.p("c2.note"),
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("cannot prove it extends the older checkpoint"),
+        "{}",
+        err(&o)
+    );
+    // A proof forged from the rewritten tree does not verify either.
+    let c1 = std::fs::read_to_string(s.p("c1.note")).unwrap();
+    let c2 = std::fs::read_to_string(rewritten.p("c2.note")).unwrap();
+    let (ledger, _) =
+        slaledger_ledger::store::Ledger::open(&rewritten.ledger, Default::default()).unwrap();
+    let tree = slaledger_ledger::tiles::Tree::open(&ledger).unwrap();
+    let new_size = tree.size();
+    let forged = slaledger_ledger::merkle::consistency_proof(&tree, 60, new_size)
+        .unwrap()
+        .unwrap();
+    let doc = serde_json::json!({"format": "slaledger/consistency-proof@v1", "old": c1, "new": c2,
+        "proof": forged.iter().map(slaledger_ledger::checkpoint::b64).collect::<Vec<_>>()});
+    drop(tree);
+    drop(ledger);
+    std::fs::write(rewritten.p("forged"), doc.to_string()).unwrap();
+    let o = run(
+        &rewritten.ledger,
+        &[
+            "verify-proof",
+            &rewritten.p("forged"),
+            "--key",
+            &rewritten.p("old-sup.key.pub"),
+            "--key",
+            &rewritten.p("old-cus.key.pub"),
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(out(&o).contains("NOT an extension"), "{}", out(&o));
+    // And the customer refuses to cosign a checkpoint its own ledger does not hold.
+    let o = run(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "cosign",
+            &rewritten.p("c2.note"),
+            "--key",
+            &s.p("cus.key"),
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+}
