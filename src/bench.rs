@@ -30,7 +30,7 @@ fn actor() -> Actor {
 }
 
 /// A realistic probe sample (the most numerous event of a real ledger).
-fn sample(i: u64, base: i64) -> Draft {
+pub(crate) fn sample(i: u64, base: i64) -> Draft {
     let started = Instant::from_millis(base + i as i64 * 1000);
     Draft {
         line: i as usize + 1,
@@ -68,7 +68,7 @@ fn sample(i: u64, base: i64) -> Draft {
     }
 }
 
-fn rule_set(now: Instant) -> Result<Draft> {
+pub(crate) fn rule_set(now: Instant) -> Result<Draft> {
     let text = format!(
         "stream = \"{STREAM}\"\nrule_set_id = \"bench\"\neffective_from = \"2025-01\"\n\
          annex = \"bilag6\"\nclock_tolerance_minutes = 100000000\n\
@@ -148,6 +148,14 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.snapshots {
         return crate::bench_snapshots::run(&root, args.years);
+    }
+    if args.proofs {
+        let n = if args.events == 1_000_000 {
+            5_000_000
+        } else {
+            args.events
+        };
+        return crate::bench_proofs::run(&root, n);
     }
     let now = Instant::parse("2026-01-01T00:00:00Z")?;
     let base = Instant::parse("2025-01-01T00:00:00Z")?.millis();

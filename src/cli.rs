@@ -384,6 +384,10 @@ pub struct BenchArgs {
     /// probes on 9 points, the last month with and without) instead.
     #[arg(long)]
     pub snapshots: bool,
+    /// Measure only Merkle proofs (issue 7's benchmark: 5 million records
+    /// unless --events says otherwise) instead.
+    #[arg(long)]
+    pub proofs: bool,
     /// Years of probes for `--snapshots`.
     #[arg(long, default_value_t = 3)]
     pub years: u16,

@@ -5,6 +5,7 @@
 mod audit_cmd;
 mod bench;
 mod bench_availability;
+mod bench_proofs;
 mod bench_report;
 mod bench_snapshots;
 mod cli;

@@ -1,0 +1,103 @@
+//! `slaledger bench --proofs`: issue 7's benchmark. A ledger of N probe
+//! samples (5 million by default), its Merkle tree built once from the
+//! log, then inclusion and consistency proofs for random records and tree
+//! sizes, generated from the stored level-8 subtrees plus one 256-record
+//! block of the log, and verified, each timed one by one.
+
+use crate::bench::{rule_set, sample, Rng};
+use anyhow::Result;
+use slaledger_ledger::merkle;
+use slaledger_ledger::store::{Ledger, LedgerOptions};
+use slaledger_ledger::tiles::Tree;
+use slaledger_ledger::time::Instant;
+use std::path::Path;
+use std::time::Instant as Clock;
+
+fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let p = |q: f64| v[((v.len() - 1) as f64 * q) as usize];
+    (p(0.5), p(0.99), v[v.len() - 1])
+}
+
+/// Runs the measurement in a scratch ledger under `root`.
+pub fn run(root: &Path, events: u64) -> Result<()> {
+    let dir = root.join("proofs-bench");
+    let now = Instant::parse("2026-01-01T00:00:00Z")?;
+    let base = Instant::parse("2025-01-01T00:00:00Z")?.millis();
+    eprintln!("appending {events} probe samples in batches of 10,000...");
+    let t = Clock::now();
+    {
+        let (mut ledger, _) = Ledger::create(&dir, LedgerOptions::default())?;
+        ledger.append(vec![rule_set(now)?], None, now)?;
+        let mut i = 0;
+        while i < events {
+            let n = 10_000.min(events - i);
+            ledger.append((i..i + n).map(|k| sample(k, base)).collect(), None, now)?;
+            i += n;
+        }
+    }
+    let append_s = t.elapsed().as_secs_f64();
+    let (ledger, _) = Ledger::open(&dir, LedgerOptions::default())?;
+    let size = ledger.head().seq;
+    let t = Clock::now();
+    let tree = Tree::open(&ledger)?;
+    let build_s = t.elapsed().as_secs_f64();
+    let root_hash = tree.root(size)?;
+    drop(tree);
+    let t = Clock::now();
+    let tree = Tree::open(&ledger)?;
+    let open_ms = t.elapsed().as_secs_f64() * 1000.0;
+    anyhow::ensure!(
+        tree.root(size)? == root_hash,
+        "root differs after reopening"
+    );
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let n = 1000;
+    let (mut gen, mut ver, mut cgen, mut cver) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..n {
+        let seq = 1 + rng.next(size);
+        let t = Clock::now();
+        let leaf = tree.leaf(seq)?;
+        let path = merkle::inclusion_proof(&tree, seq - 1, size)?.unwrap_or_default();
+        gen.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Clock::now();
+        let good = merkle::verify_inclusion(seq - 1, size, &leaf, &path, &root_hash);
+        ver.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(good, "inclusion proof of seq {seq} does not verify");
+        let old = 1 + rng.next(size);
+        let t = Clock::now();
+        let old_root = tree.root(old)?;
+        let proof = merkle::consistency_proof(&tree, old, size)?.unwrap_or_default();
+        cgen.push(t.elapsed().as_secs_f64() * 1000.0);
+        let t = Clock::now();
+        let good = merkle::verify_consistency(old, size, &old_root, &root_hash, &proof);
+        cver.push(t.elapsed().as_secs_f64() * 1000.0);
+        anyhow::ensure!(good, "consistency proof {old} -> {size} does not verify");
+    }
+    let bytes: u64 = ledger
+        .segments()
+        .iter()
+        .filter_map(|(_, p)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "slaledger bench --proofs: {size} records ({:.2} GB of log), appended in {append_s:.1} s",
+        bytes as f64 / 1e9
+    );
+    println!(
+        "tree built from the log once: {build_s:.2} s ({:.0} MB/s of records hashed); reopened from merkle/level8.bin: {open_ms:.1} ms",
+        bytes as f64 / 1e6 / build_s
+    );
+    println!("| {n} random proofs, tree of {size} | median (ms) | p99 (ms) | max (ms) |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (what, v) in [
+        ("inclusion proof: generate (leaf + path)", gen),
+        ("inclusion proof: verify", ver),
+        ("consistency proof: generate (old root + path)", cgen),
+        ("consistency proof: verify", cver),
+    ] {
+        let (m, p99, max) = stats(v);
+        println!("| {what} | {m:.3} | {p99:.3} | {max:.3} |");
+    }
+    Ok(())
+}
