@@ -91,6 +91,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         out.head
     );
     let kept_head = out.head;
+    let june_batch_head = out.head;
 
     step(3, "idempotency: appending the same file again is a no-op");
     let again = ledger.append(drafts, None, now)?;
@@ -305,6 +306,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let as_submitted = slaledger_replay::month::month_report(&ledger, &june)?;
     let august12 = Instant::parse("2025-08-12T12:00:00+02:00")?;
     let out = ledger.append(input::parse_jsonl(CORRECTION)?, None, august12)?;
+    let correction_seq = out.head.seq;
     println!(
         "appended a correction on 12 August: contact `INC-2025-0606/contact-1` came in at 09:20, not 09:00; head {}",
         out.head
@@ -414,15 +416,20 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
                 .unwrap_or_default()
         );
     }
+    step(
+        13,
+        "audit: checkpoints signed by the supplier and cosigned by the customer (C2SP), an inclusion proof of the August correction and a consistency proof, checked offline (issue 7)",
+    );
+    audit(&ledger, june_batch_head.seq, correction_seq)?;
     drop(ledger);
 
-    step(13, "verify: recompute the whole chain and check the index");
+    step(14, "verify: recompute the whole chain and check the index");
     let rep = verify::verify_dir(&ledger_dir, Some(kept_head))?;
     crate::print_verify(&rep);
     println!("an auditor keeps the head {kept_head} and later proves the ledger still holds it with `verify --expect-head`");
 
     step(
-        14,
+        15,
         "tamper detection: a copy of the ledger with one byte changed",
     );
     let copy = root.join("tampered");
@@ -437,7 +444,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!("changed byte {at} of {}", seg.display());
     crate::print_verify(&verify::verify_dir(&copy, None)?);
 
-    step(15, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
+    step(16, "truncation detection: a copy that lost its last batch still verifies alone, but not against the kept head");
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
@@ -474,6 +481,79 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     println!(
         "\nNext to land here: Merkle checkpoints and inclusion / consistency proofs (issue 7)."
     );
+    Ok(())
+}
+
+/// Step 13: two checkpoints (after the June batch, and now), each signed by
+/// the supplier and cosigned by the customer; proofs checked with their
+/// public keys only. The demo keys come from fixed seeds: never use them.
+fn audit(ledger: &Ledger, june_size: u64, correction_seq: u64) -> Result<()> {
+    use slaledger_ledger::checkpoint::{self, Checkpoint, PrivateKey};
+    use slaledger_ledger::merkle;
+    let supplier = PrivateKey::from_seed(
+        "leverandor.example/drift",
+        *b"demo supplier key: never use it!",
+    )?;
+    let customer = PrivateKey::from_seed(
+        "kunde.example/kontrol",
+        *b"demo customer key: never use it!",
+    )?;
+    let trusted = [supplier.note_vkey(), customer.cosigner_vkey()];
+    let tree = slaledger_ledger::tiles::Tree::open(ledger)?;
+    let sealed = |size: u64, time: u64| -> Result<String> {
+        let cp = Checkpoint {
+            origin: "leverandor.example/slaledger-demo".into(),
+            size,
+            root: tree.root(size)?,
+            extensions: Vec::new(),
+        };
+        let note = checkpoint::cosign(&checkpoint::sign(&cp, &supplier)?, &customer, time)?;
+        checkpoint::store::save(ledger.dir(), size, &note)?;
+        Ok(note)
+    };
+    // 14 July 2025 and 31 August 2025, 12:00 UTC.
+    let july = sealed(june_size, 1_752_494_400)?;
+    let now = sealed(tree.size(), 1_756_641_600)?;
+    print!("{now}");
+    let record = ledger.frame(correction_seq)?.record;
+    let path = merkle::inclusion_proof(&tree, correction_seq - 1, tree.size())?.context("proof")?;
+    let proof = checkpoint::inclusion_proof_text(&record, correction_seq - 1, &path, &now);
+    println!(
+        "inclusion proof of seq {correction_seq} (c2sp.org/tlog-proof@v1, {} hashes): {}",
+        path.len(),
+        checkpoint::check_inclusion(&proof, &trusted)?.summary
+    );
+    let consistency = checkpoint::ConsistencyProof {
+        format: checkpoint::CONSISTENCY_FORMAT.into(),
+        old: july,
+        new: now,
+        proof: merkle::consistency_proof(&tree, june_size, tree.size())?
+            .context("proof")?
+            .iter()
+            .map(checkpoint::b64)
+            .collect(),
+    };
+    let text = serde_json::to_string(&consistency)?;
+    println!(
+        "consistency proof: {}",
+        checkpoint::check_consistency(&text, &trusted)?.summary
+    );
+    // The same record and path, claimed at the previous position.
+    let forged = proof.replacen(
+        &format!("\nindex {}\n", correction_seq - 1),
+        &format!("\nindex {}\n", correction_seq - 2),
+        1,
+    );
+    match checkpoint::check_inclusion(&forged, &trusted) {
+        Ok(_) => println!(
+            "the same proof claiming seq {}: ACCEPTED (defect)",
+            correction_seq - 1
+        ),
+        Err(e) => println!(
+            "the same proof claiming seq {}: rejected ({e})",
+            correction_seq - 1
+        ),
+    }
     Ok(())
 }
 
