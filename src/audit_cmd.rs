@@ -284,8 +284,30 @@ fn check_root(tree: &Tree<'_>, cp: &Checkpoint) -> Result<()> {
     Ok(())
 }
 
+/// Signs a receipt for `report` (the tree root at its ledger position) and
+/// writes it to `out`.
+pub fn write_receipt(
+    ledger: &Ledger,
+    report: &slaledger_projections::report::Report,
+    key: &Path,
+    out: &Path,
+) -> Result<()> {
+    let key = read_key(key)?;
+    let size = slaledger_replay::receipt::report_position(report)?;
+    let tree = Tree::open(ledger)?;
+    let root = tree.root(size)?;
+    let note = slaledger_replay::receipt::sign(report, &origin(ledger, None)?, &root, &key)?;
+    std::fs::write(out, note).with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "signed receipt written to {} (as `{}`)",
+        out.display(),
+        key.name
+    );
+    Ok(())
+}
+
 /// `verify-proof FILE --key K...`: offline, from the file and the keys.
-pub fn verify_proof(file: &Path, keys: &[String]) -> Result<ExitCode> {
+pub fn verify_proof(file: &Path, keys: &[String], report: Option<&Path>) -> Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
     let mut trusted = Vec::new();
@@ -304,6 +326,43 @@ pub fn verify_proof(file: &Path, keys: &[String]) -> Result<ExitCode> {
     }
     if trusted.is_empty() {
         bail!("give at least one trusted verifier key (--key VKEY or a .pub file)");
+    }
+    if text.starts_with(slaledger_replay::receipt::RECEIPT) {
+        let report_text = report
+            .map(|p| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())))
+            .transpose()?;
+        return Ok(
+            match slaledger_replay::receipt::check(&text, &trusted, report_text.as_deref()) {
+                Ok(c) => {
+                    let names: Vec<String> = c
+                        .signers
+                        .0
+                        .iter()
+                        .map(|(n, id)| format!("{n} ({id:08x})"))
+                        .collect();
+                    println!(
+                        "ok: a report receipt signed by {}{}",
+                        names.join(", "),
+                        if c.report_matched {
+                            format!(
+                                "; it binds {} byte for byte",
+                                report.map(|p| p.display().to_string()).unwrap_or_default()
+                            )
+                        } else {
+                            " (no report file given: only the signature was checked)".into()
+                        }
+                    );
+                    for l in &c.lines[1..] {
+                        println!("  {l}");
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    println!("FAILED: {e}");
+                    ExitCode::from(1)
+                }
+            },
+        );
     }
     let result = if text.starts_with(checkpoint::TLOG_PROOF) {
         checkpoint::check_inclusion(&text, &trusted).map(|c| {

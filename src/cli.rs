@@ -115,6 +115,9 @@ pub enum Command {
         /// Trusted verifier key, or a file of them (repeatable).
         #[arg(long = "key", required = true)]
         keys: Vec<String>,
+        /// With a report receipt: the report file it must bind.
+        #[arg(long)]
+        report: Option<PathBuf>,
     },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
@@ -163,6 +166,12 @@ pub struct ReportArgs {
     /// (the report is the same bytes; this is slower).
     #[arg(long)]
     pub no_snapshots: bool,
+    /// Sign a receipt for the report with this private key (issue 7).
+    #[arg(long, requires = "receipt")]
+    pub sign: Option<PathBuf>,
+    /// Where the signed receipt goes (with --sign).
+    #[arg(long, requires = "sign")]
+    pub receipt: Option<PathBuf>,
 }
 
 /// `snapshot` subcommands.
@@ -340,6 +349,12 @@ pub struct ReplayArgs {
     /// Read the stream from the ledger's first record, not from a snapshot.
     #[arg(long)]
     pub no_snapshots: bool,
+    /// Sign a receipt for the replayed report with this private key.
+    #[arg(long, requires = "receipt")]
+    pub sign: Option<PathBuf>,
+    /// Where the signed receipt goes (with --sign).
+    #[arg(long, requires = "sign")]
+    pub receipt: Option<PathBuf>,
 }
 
 /// `log` filters.

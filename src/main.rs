@@ -160,6 +160,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut q = slaledger_replay::month::MonthQuery::new(stream, month, eval);
             q.use_snapshots = !a.no_snapshots;
             let r = snapshot_cmd::month_report(&ledger, &q)?;
+            if let (Some(key), Some(out)) = (&a.sign, &a.receipt) {
+                audit_cmd::write_receipt(&ledger, &r, key, out)?;
+            }
             match a.format {
                 cli::ReportFormat::Json => println!("{}", r.canonical),
                 cli::ReportFormat::Md => {
@@ -237,6 +240,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let r = snapshot_cmd::month_report(&ledger, &q)?;
+            if let (Some(key), Some(out)) = (&a.sign, &a.receipt) {
+                audit_cmd::write_receipt(&ledger, &r, key, out)?;
+            }
             if let Some(path) = &a.against {
                 let (_, before) = read_report(path)?;
                 let now: serde_json::Value = serde_json::from_str(&r.canonical)?;
@@ -294,7 +300,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Key { what } => return audit_cmd::key(what),
         Command::Checkpoint { what } => return audit_cmd::checkpoint_cmd(&dir, what),
         Command::Prove { what } => return audit_cmd::prove(&dir, what),
-        Command::VerifyProof { file, keys } => return audit_cmd::verify_proof(&file, &keys),
+        Command::VerifyProof { file, keys, report } => {
+            return audit_cmd::verify_proof(&file, &keys, report.as_deref())
+        }
         Command::Demo { dir: demo_dir } => demo::run(demo_dir.as_deref())?,
         Command::Bench(args) => bench::run(&args)?,
     }

@@ -346,9 +346,13 @@ pub struct Opened {
     pub unknown: Vec<(String, u32)>,
 }
 
-/// Verifies a checkpoint note: every signature by a trusted key must
-/// verify and at least one must be there.
-pub fn open(note_text: &str, trusted: &[String]) -> Result<Opened, AuditError> {
+/// Signers of a note: (name, key id) of the trusted keys whose signatures
+/// verified, and of the signature lines by keys not given.
+pub type Signers = (Vec<(String, u32)>, Vec<(String, u32)>);
+
+/// Verifies any signed note: every signature by a trusted key must verify
+/// and at least one must be there. Returns the note text and its signers.
+pub fn open_note(note_text: &str, trusted: &[String]) -> Result<(String, Signers), AuditError> {
     let list: Vec<Box<dyn Verifier>> = trusted
         .iter()
         .map(|k| verifier(k))
@@ -359,13 +363,19 @@ pub fn open(note_text: &str, trusted: &[String]) -> Result<Opened, AuditError> {
         .verify(&VerifierList::new(list))
         .map_err(|e| AuditError::Note(e.to_string()))?;
     let text = std::str::from_utf8(note.text()).map_err(|e| AuditError::Note(e.to_string()))?;
+    let names =
+        |v: &[signed_note::Signature]| v.iter().map(|s| (s.name().to_owned(), s.id())).collect();
+    Ok((text.to_owned(), (names(&ok), names(&unknown))))
+}
+
+/// Verifies a checkpoint note: every signature by a trusted key must
+/// verify and at least one must be there.
+pub fn open(note_text: &str, trusted: &[String]) -> Result<Opened, AuditError> {
+    let (text, (verified, unknown)) = open_note(note_text, trusted)?;
     Ok(Opened {
-        checkpoint: Checkpoint::parse(text)?,
-        verified: ok.iter().map(|s| (s.name().to_owned(), s.id())).collect(),
-        unknown: unknown
-            .iter()
-            .map(|s| (s.name().to_owned(), s.id()))
-            .collect(),
+        checkpoint: Checkpoint::parse(&text)?,
+        verified,
+        unknown,
     })
 }
 

@@ -17,6 +17,7 @@ pub mod diff;
 pub mod dispute;
 pub mod month;
 pub mod quarter;
+pub mod receipt;
 
 use slaledger_ledger::time::Instant;
 

@@ -273,3 +273,87 @@ fn a_ledger_rebuilt_with_one_event_changed_cannot_prove_consistency_with_a_cosig
     );
     assert!(!o.status.success());
 }
+
+#[test]
+fn a_report_receipt_binds_the_report_and_its_inputs_and_the_report_replays_byte_for_byte() {
+    let s = setup(None);
+    let at = "2025-07-14T12:00:00+02:00";
+    let o = run(
+        &s.ledger,
+        &[
+            "report",
+            "--month",
+            "2025-06",
+            "--at",
+            at,
+            "--sign",
+            &s.p("sup.key"),
+            "--receipt",
+            &s.p("r.receipt"),
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    std::fs::write(s.p("r.json"), out(&o)).unwrap();
+    let receipt = std::fs::read_to_string(s.p("r.receipt")).unwrap();
+    for line in [
+        "slaledger/report-receipt@v1\n",
+        "\ntree 60 ",
+        "\nhead 60:",
+        "\nmonth 2025-06\n",
+        "\npolicy shortfall_rounding=started (rule_set)\n",
+        "\nsoftware slaledger ",
+    ] {
+        assert!(receipt.contains(line), "{line:?} in {receipt}");
+    }
+    let check = |report: &str, key: &str| {
+        run(
+            &s.ledger,
+            &[
+                "verify-proof",
+                &s.p("r.receipt"),
+                "--key",
+                key,
+                "--report",
+                report,
+            ],
+            None,
+        )
+    };
+    let o = check(&s.p("r.json"), &s.p("sup.key.pub"));
+    assert!(o.status.success(), "{}", out(&o));
+    assert!(out(&o).contains("binds"), "{}", out(&o));
+    // An altered report fails.
+    let altered = out(&run(
+        &s.ledger,
+        &["report", "--month", "2025-06", "--at", at],
+        None,
+    ))
+    .replacen("\"19.0\"", "\"18.0\"", 1);
+    std::fs::write(s.p("altered.json"), altered).unwrap();
+    let o = check(&s.p("altered.json"), &s.p("sup.key.pub"));
+    assert!(
+        !o.status.success() && out(&o).contains("does not match the receipt"),
+        "{}",
+        out(&o)
+    );
+    // A receipt re-signed by another key does not verify with the supplier's.
+    let body = &receipt[..receipt.rfind("\n\n").unwrap() + 1];
+    let other =
+        slaledger_ledger::checkpoint::PrivateKey::from_seed("leverandor.example/drift", [3; 32])
+            .unwrap();
+    std::fs::write(
+        s.p("r.receipt"),
+        slaledger_ledger::checkpoint::sign_text(body, &other).unwrap(),
+    )
+    .unwrap();
+    let o = check(&s.p("r.json"), &s.p("sup.key.pub"));
+    assert!(!o.status.success(), "{}", out(&o));
+    // The report re-performs from the inputs its header names.
+    let o = run(&s.ledger, &["replay", "--check", &s.p("r.json")], None);
+    assert!(
+        o.status.success() && out(&o).contains("reproduces byte for byte"),
+        "{}",
+        out(&o)
+    );
+}
