@@ -1,7 +1,7 @@
 //! `slaledger key`, `checkpoint`, `prove` and `verify-proof` (issue 7): the
 //! CLI edge of `slaledger_ledger::{merkle, tiles, checkpoint}`.
 
-use crate::cli::{CheckpointCmd, KeyCmd, ProveCmd};
+use crate::cli::{CheckpointCmd, EvidenceCmd, KeyCmd, ProveCmd};
 use anyhow::{bail, Context, Result};
 use slaledger_ledger::checkpoint::{self, store, Checkpoint, ConsistencyProof, PrivateKey};
 use slaledger_ledger::merkle;
@@ -304,6 +304,93 @@ pub fn write_receipt(
         key.name
     );
     Ok(())
+}
+
+/// Trusted keys from `--key` arguments: verifier keys, or files of them.
+fn trusted_keys(keys: &[String]) -> Result<Vec<String>> {
+    let mut trusted = Vec::new();
+    for k in keys {
+        let p = Path::new(k);
+        if p.is_file() {
+            let t = std::fs::read_to_string(p)?;
+            trusted.extend(
+                t.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(str::to_owned),
+            );
+        } else {
+            trusted.push(k.clone());
+        }
+    }
+    if trusted.is_empty() {
+        bail!("give at least one trusted verifier key (--key VKEY or a .pub file)");
+    }
+    Ok(trusted)
+}
+
+/// `evidence export | verify`.
+pub fn evidence(dir: &Path, what: EvidenceCmd) -> Result<ExitCode> {
+    use slaledger_ledger::vocab::Month;
+    use slaledger_replay::evidence;
+    match what {
+        EvidenceCmd::Export {
+            from,
+            to,
+            out,
+            key,
+            stream,
+            at,
+        } => {
+            let (ledger, report) = Ledger::open(dir, LedgerOptions::default())?;
+            crate::print_open_report(&report);
+            let key = read_key(&key)?;
+            let month = |m: &str, flag: &str| {
+                Month::parse(m).with_context(|| format!("--{flag} `{m}` is not a month YYYY-MM"))
+            };
+            let stream = crate::resolve_stream(&ledger, stream)?;
+            let origin = origin(&ledger, None)?;
+            let req = evidence::ExportRequest {
+                stream: &stream,
+                from: month(&from, "from")?,
+                to: month(&to, "to")?,
+                key: &key,
+                origin: &origin,
+                eval: at
+                    .as_deref()
+                    .map(slaledger_ledger::time::Instant::parse)
+                    .transpose()
+                    .context("--at")?,
+            };
+            let e = evidence::export(&ledger, &req, &out)?;
+            println!(
+                "wrote {}: {} records, {} monthly reports, {} files, {} bytes, at tree size {}",
+                out.display(),
+                e.records,
+                e.reports,
+                e.files,
+                e.bytes,
+                e.head.0
+            );
+        }
+        EvidenceCmd::Verify { dir: pack, keys } => {
+            let rows = evidence::verify(&pack, &trusted_keys(&keys)?)?;
+            let failed = rows.iter().filter(|r| !r.ok).count();
+            println!("| item | result | detail |\n| --- | --- | --- |");
+            for r in &rows {
+                println!(
+                    "| {} | {} | {} |",
+                    r.item,
+                    if r.ok { "pass" } else { "FAIL" },
+                    r.detail
+                );
+            }
+            println!("{} check(s), {failed} failed", rows.len());
+            if failed > 0 {
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `verify-proof FILE --key K...`: offline, from the file and the keys.

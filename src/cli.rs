@@ -119,6 +119,13 @@ pub enum Command {
         #[arg(long)]
         report: Option<PathBuf>,
     },
+    /// ISAE 3402 evidence packs: export a period for an auditor, verify one
+    /// offline.
+    Evidence {
+        /// What to do.
+        #[command(subcommand)]
+        what: EvidenceCmd,
+    },
     /// Run the bundled example end to end in a scratch ledger.
     Demo {
         /// Keep the demo ledger in this directory (default: a temporary one).
@@ -261,6 +268,42 @@ pub enum CheckpointCmd {
     },
     /// List the stored checkpoints and their signers.
     List,
+}
+
+/// `evidence` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Write the period's events, reports, rule sets, checkpoints and
+    /// proofs, with a signed manifest, to a new directory.
+    Export {
+        /// First month, YYYY-MM.
+        #[arg(long)]
+        from: String,
+        /// Last month, YYYY-MM.
+        #[arg(long)]
+        to: String,
+        /// Output directory (new or empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// The exporter's private key (signs the checkpoint and manifest).
+        #[arg(long)]
+        key: PathBuf,
+        /// Stream (may be left out when the ledger has only one).
+        #[arg(long)]
+        stream: Option<String>,
+        /// Evaluation time of the reports (default: the head's recorded_at).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Check every hash, signature and proof of a pack and recompute its
+    /// reports, offline; print a pass / fail table; exit 0 only if all pass.
+    Verify {
+        /// The pack.
+        dir: PathBuf,
+        /// Trusted verifier key, or a file of them (repeatable).
+        #[arg(long = "key", required = true)]
+        keys: Vec<String>,
+    },
 }
 
 /// `prove` subcommands.

@@ -300,6 +300,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Key { what } => return audit_cmd::key(what),
         Command::Checkpoint { what } => return audit_cmd::checkpoint_cmd(&dir, what),
         Command::Prove { what } => return audit_cmd::prove(&dir, what),
+        Command::Evidence { what } => return audit_cmd::evidence(&dir, what),
         Command::VerifyProof { file, keys, report } => {
             return audit_cmd::verify_proof(&file, &keys, report.as_deref())
         }
@@ -310,7 +311,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 /// The stream a command names, or the ledger's only stream.
-fn resolve_stream(ledger: &Ledger, stream: Option<String>) -> Result<String> {
+pub(crate) fn resolve_stream(ledger: &Ledger, stream: Option<String>) -> Result<String> {
     if let Some(s) = stream {
         return Ok(s);
     }

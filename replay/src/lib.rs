@@ -15,6 +15,7 @@
 pub mod check;
 pub mod diff;
 pub mod dispute;
+pub mod evidence;
 pub mod month;
 pub mod quarter;
 pub mod receipt;

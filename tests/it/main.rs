@@ -4,6 +4,7 @@ mod audit;
 mod availability;
 mod cli;
 mod crash;
+mod evidence;
 mod month_snapshots;
 mod replay;
 mod report;
