@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant as Clock;
 
-const STREAM: &str = "bench-bilag6";
+pub(crate) const STREAM: &str = "bench-bilag6";
 
 fn rules() -> String {
     include_str!("../examples/bilag6/rules.toml")
@@ -100,11 +100,11 @@ fn calendar_days(m: Month) -> u32 {
     ((b.millis() - a.millis()) / 86_400_000) as u32
 }
 
-/// Builds the year ledger in `root` and times the June report.
-pub fn run(root: &Path, per_month: u32) -> Result<()> {
-    let dir = root.join("report-year");
+/// Builds a year (2025) of `per_month` incidents a month in `dir`; returns
+/// the number of events.
+pub(crate) fn build_year(dir: &Path, per_month: u32) -> Result<usize> {
     let now = Instant::parse("2026-01-15T00:00:00Z")?;
-    let (mut ledger, _) = Ledger::create(&dir, LedgerOptions::default())?;
+    let (mut ledger, _) = Ledger::create(dir, LedgerOptions::default())?;
     let actor = Actor {
         party: Party::Customer,
         identity: "bench".into(),
@@ -124,7 +124,13 @@ pub fn run(root: &Path, per_month: u32) -> Result<()> {
         total += drafts.len();
         ledger.append(drafts, None, now)?;
     }
-    drop(ledger);
+    Ok(total)
+}
+
+/// Builds the year ledger in `root` and times the June report.
+pub fn run(root: &Path, per_month: u32) -> Result<()> {
+    let dir = root.join("report-year");
+    let total = build_year(&dir, per_month)?;
     let (ledger, _) = Ledger::open(&dir, LedgerOptions::default())?;
     let month = Month {
         year: 2025,

@@ -24,8 +24,10 @@ pub struct Tree<'l> {
     ledger: &'l Ledger,
     /// `levels[i]`: hashes of the complete subtrees at level 8 + i.
     levels: Vec<Vec<Hash>>,
-    /// The last block read from the log: (block index, its leaf hashes).
-    cache: RefCell<Option<(u64, Vec<Hash>)>>,
+    /// The blocks last read from the log, most recent first: (block index,
+    /// its leaf hashes). Several, because a proof for an incomplete tree
+    /// also reads the last, partial block.
+    cache: RefCell<Vec<(u64, Vec<Hash>)>>,
     /// Whether the stored file was missing, stale or damaged and rebuilt.
     pub rebuilt: bool,
     /// Blocks hashed from the log by this open.
@@ -132,7 +134,7 @@ impl<'l> Tree<'l> {
         Ok(Tree {
             ledger,
             levels,
-            cache: RefCell::new(None),
+            cache: RefCell::new(Vec::new()),
             rebuilt,
             hashed_blocks,
         })
@@ -148,31 +150,32 @@ impl<'l> Tree<'l> {
         self.ledger.head()
     }
 
-    /// The leaf hashes of block `b` (up to the head).
-    fn block(&self, b: u64) -> Result<Vec<Hash>, ReadError> {
-        if let Some((cb, leaves)) = &*self.cache.borrow() {
-            if *cb == b {
-                return Ok(leaves.clone());
-            }
+    /// Runs `f` on the leaf hashes of block `b` (up to the head).
+    fn with_block<R>(&self, b: u64, f: impl FnOnce(&[Hash]) -> R) -> Result<R, ReadError> {
+        const KEEP: usize = 4;
+        let mut cache = self.cache.borrow_mut();
+        if let Some(i) = cache.iter().position(|(cb, _)| *cb == b) {
+            let hit = cache.remove(i);
+            cache.insert(0, hit);
+        } else {
+            let from = b * BLOCK + 1;
+            let to = (from + BLOCK - 1).min(self.size());
+            let leaves: Vec<Hash> = self
+                .ledger
+                .records_range(from, to)?
+                .iter()
+                .map(|r| leaf_hash(r))
+                .collect();
+            cache.insert(0, (b, leaves));
+            cache.truncate(KEEP);
         }
-        let from = b * BLOCK + 1;
-        let to = (from + BLOCK - 1).min(self.size());
-        let leaves: Vec<Hash> = self
-            .ledger
-            .records_range(from, to)?
-            .iter()
-            .map(|r| leaf_hash(r))
-            .collect();
-        *self.cache.borrow_mut() = Some((b, leaves.clone()));
-        Ok(leaves)
+        Ok(f(&cache[0].1))
     }
 
     /// The leaf hash of record `seq`.
     pub fn leaf(&self, seq: u64) -> Result<Hash, ReadError> {
         let i = seq.checked_sub(1).ok_or(ReadError::NoSuchSeq(seq))?;
-        let b = self.block(i / BLOCK)?;
-        b.get((i % BLOCK) as usize)
-            .copied()
+        self.with_block(i / BLOCK, |b| b.get((i % BLOCK) as usize).copied())?
             .ok_or(ReadError::NoSuchSeq(seq))
     }
 
@@ -202,11 +205,10 @@ impl Hashes for Tree<'_> {
                 .ok_or(ReadError::NoSuchSeq((index + 1) << level));
         }
         let first = index << level;
-        let b = self.block(first / BLOCK)?;
         let at = (first % BLOCK) as usize;
-        let part = b
-            .get(at..at + (1usize << level))
-            .ok_or(ReadError::NoSuchSeq(first + (1 << level)))?;
-        Ok(fold(part))
+        self.with_block(first / BLOCK, |b| {
+            b.get(at..at + (1usize << level)).map(fold)
+        })?
+        .ok_or(ReadError::NoSuchSeq(first + (1 << level)))
     }
 }

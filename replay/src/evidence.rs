@@ -254,8 +254,21 @@ pub fn export(
     let size = head.seq;
     let root = tree.root(size)?;
     let (mut records, mut lines, mut proofs) = (String::new(), String::new(), String::new());
+    // One sequential pass over the log for the kept records' bytes and hashes.
+    let mut frames = ledger.frames_from(events.first().map_or(1, |e| e.0));
     for (seq, ev) in &events {
-        let frame = ledger.frame(*seq)?;
+        let frame = loop {
+            match frames.next() {
+                Some(Ok((_, f))) if f.seq == *seq => break f,
+                Some(Ok((_, f))) if f.seq < *seq => continue,
+                Some(Err(e)) => return Err(e.into()),
+                _ => {
+                    return Err(EvidenceError::Invalid(format!(
+                        "record {seq} not found in the log"
+                    )))
+                }
+            }
+        };
         records.push_str(
             &serde_json::json!({"seq": seq, "record": B64.encode(&frame.record)}).to_string(),
         );
