@@ -26,6 +26,15 @@ fn write_out(out: Option<&PathBuf>, text: &str) -> Result<()> {
     }
 }
 
+/// Signs every unsigned draft with the key (`append --sign`).
+pub fn sign_drafts(drafts: &mut [slaledger_ledger::input::Draft], key: &Path) -> Result<()> {
+    let key = read_key(key)?;
+    for d in drafts.iter_mut().filter(|d| d.event.signature.is_none()) {
+        d.event.signature = Some(slaledger_ledger::signing::sign_event(&d.event, &key));
+    }
+    Ok(())
+}
+
 /// `key generate`.
 pub fn key(what: KeyCmd) -> Result<ExitCode> {
     let KeyCmd::Generate { name, out } = what;

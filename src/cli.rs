@@ -47,6 +47,10 @@ pub enum Command {
         /// Refuse unless the ledger head is still SEQ:HASH.
         #[arg(long)]
         expect_head: Option<String>,
+        /// Sign every unsigned event of the batch with this private key
+        /// (the actor's; see `[signatures]` in docs/RULES.md).
+        #[arg(long, value_name = "KEY")]
+        sign: Option<PathBuf>,
     },
     /// Print events as JSON Lines.
     Log(LogArgs),

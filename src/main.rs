@@ -62,11 +62,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out.head
             );
         }
-        Command::Append { file, expect_head } => {
+        Command::Append {
+            file,
+            expect_head,
+            sign,
+        } => {
             let expect = expect_head.map(|h| h.parse::<ChainHead>()).transpose()?;
             let text = read_input(&file)?;
-            let drafts = input::parse_jsonl(&text)
+            let mut drafts = input::parse_jsonl(&text)
                 .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
+            if let Some(key) = &sign {
+                audit_cmd::sign_drafts(&mut drafts, key)?;
+            }
             rules::check_rule_set_events(&drafts)
                 .with_context(|| format!("rejected {} (nothing appended)", file.display()))?;
             let (mut ledger, report) = Ledger::open(&dir, LedgerOptions::default())?;

@@ -20,6 +20,7 @@ pub mod input;
 pub mod merkle;
 pub mod segment;
 pub mod semantics;
+pub mod signing;
 pub mod store;
 pub mod tiles;
 pub mod time;

@@ -13,12 +13,14 @@ use crate::indexer::{Indexer, Job};
 use crate::input::Draft;
 use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
 use crate::semantics::ObjectRef;
+use crate::signing::StreamRules;
 use crate::time::Instant;
 use crate::vocab::Party;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Default clock tolerance: `occurred_at` may be at most this far after
 /// `recorded_at` (SPEC §4.1). A rule set may set `clock_tolerance_minutes`.
@@ -217,7 +219,7 @@ pub struct Ledger {
     /// background indexer may not have written yet; with each new stream its
     /// clock tolerance.
     session_objects: BTreeSet<(String, ObjectRef)>,
-    session_streams: BTreeMap<String, i64>,
+    session_streams: BTreeMap<String, Arc<StreamRules>>,
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
@@ -366,6 +368,18 @@ impl Ledger {
             ledger.indexer.reset(u64::MAX);
         }
         Ok((ledger, report))
+    }
+
+    /// The recording rules of a stream (from its `rule_set_defined`), the
+    /// defaults for an unknown stream.
+    pub fn stream_rules(&self, stream: &str) -> Result<Arc<StreamRules>, ReadError> {
+        Ok(match self.index.rule_set_seq(stream)? {
+            Some(seq) => match self.read(seq)?.event {
+                Event::RuleSetDefined(r) => rules_of(&r.content),
+                _ => rules_of("{}"),
+            },
+            None => rules_of("{}"),
+        })
     }
 
     /// The current head.
@@ -845,7 +859,7 @@ impl Ledger {
             }
             if let Event::RuleSetDefined(r) = &p.ev.event {
                 self.session_streams
-                    .insert(p.ev.stream.to_string(), tolerance_of(&r.content));
+                    .insert(p.ev.stream.to_string(), rules_of(&r.content));
             }
         }
         if let Some(ids) = self.ids.as_mut() {
@@ -954,11 +968,11 @@ impl Ledger {
         };
         // Objects and streams opened earlier in this batch.
         let mut opened: BTreeSet<(String, ObjectRef)> = BTreeSet::new();
-        let mut new_streams: BTreeMap<String, i64> = BTreeMap::new();
+        let mut new_streams: BTreeMap<String, Arc<StreamRules>> = BTreeMap::new();
         let mut batch_ids: std::collections::HashMap<u64, usize, FingerprintHasher> =
             std::collections::HashMap::with_capacity_and_hasher(prepared.len(), Default::default());
         let mut known_streams: BTreeMap<String, bool> = BTreeMap::new();
-        let mut tolerance: BTreeMap<String, i64> = BTreeMap::new();
+        let mut tolerance: BTreeMap<String, Arc<StreamRules>> = BTreeMap::new();
         let settled: BTreeSet<(String, String)> = prepared
             .iter()
             .filter_map(|p| match &p.ev.event {
@@ -1088,35 +1102,31 @@ impl Ledger {
             // Clock tolerance.
             if is_rule_set {
                 if let Event::RuleSetDefined(r) = &ev.event {
-                    new_streams.insert(ev.stream.to_string(), tolerance_of(&r.content));
+                    new_streams.insert(ev.stream.to_string(), rules_of(&r.content));
                 }
             }
-            let tol = match new_streams.get(ev.stream.as_str()) {
-                Some(t) => *t,
+            let rules = match new_streams.get(ev.stream.as_str()) {
+                Some(t) => t.clone(),
                 None => match tolerance
                     .get(ev.stream.as_str())
                     .or(self.session_streams.get(ev.stream.as_str()))
                 {
-                    Some(t) => *t,
+                    Some(t) => t.clone(),
                     None => {
                         // A stream from an earlier session: the index holds its
                         // rule set already (open caught it up).
-                        let t = match self
-                            .index
-                            .rule_set_seq(ev.stream.as_str())
-                            .map_err(ReadError::from)?
-                        {
-                            Some(seq) => match self.read(seq)?.event {
-                                Event::RuleSetDefined(r) => tolerance_of(&r.content),
-                                _ => DEFAULT_CLOCK_TOLERANCE_MS,
-                            },
-                            None => DEFAULT_CLOCK_TOLERANCE_MS,
-                        };
-                        tolerance.insert(ev.stream.to_string(), t);
+                        let t = self.stream_rules(ev.stream.as_str())?;
+                        tolerance.insert(ev.stream.to_string(), t.clone());
                         t
                     }
                 },
             };
+            // The stream's own recording rules: who may record what, and
+            // signatures (issue 7). Assumed events are claims, not records.
+            if !assumed && !is_rule_set {
+                rules.check(ev).map_err(|(f, r)| invalid(&f, r))?;
+            }
+            let tol = rules.tolerance_ms;
             if ev.occurred_at > recorded_at.saturating_add_millis(tol) {
                 return Err(invalid(
                     "occurred_at",
@@ -1321,12 +1331,13 @@ fn join(p: &[Party]) -> String {
     p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
 }
 
-fn tolerance_of(content: &str) -> i64 {
-    serde_json::from_str::<serde_json::Value>(content)
-        .ok()
-        .and_then(|v| v.get("clock_tolerance_minutes").and_then(|m| m.as_i64()))
-        .map(|m| m.saturating_mul(60_000))
-        .unwrap_or(DEFAULT_CLOCK_TOLERANCE_MS)
+/// The recording rules of a rule-set content (the defaults when it does
+/// not parse: rule-set content is checked before it is appended).
+pub(crate) fn rules_of(content: &str) -> Arc<StreamRules> {
+    Arc::new(
+        StreamRules::from_content(content, DEFAULT_CLOCK_TOLERANCE_MS)
+            .unwrap_or_else(|_| StreamRules::none(DEFAULT_CLOCK_TOLERANCE_MS)),
+    )
 }
 
 fn last_record_time(path: &Path, seq: u64) -> Result<Instant, ReadError> {

@@ -39,6 +39,9 @@ pub enum ProblemKind {
     ExpectedHeadMissing,
     /// The index disagrees with the log.
     IndexMismatch,
+    /// An event breaks its stream's recording rules: a missing or wrong
+    /// signature, or a kind its party may not record (issue 7).
+    RecordingRule,
 }
 
 impl fmt::Display for ProblemKind {
@@ -54,6 +57,7 @@ impl fmt::Display for ProblemKind {
             ProblemKind::IncompleteTail => "incomplete tail",
             ProblemKind::ExpectedHeadMissing => "expected head not in ledger",
             ProblemKind::IndexMismatch => "index disagrees with log",
+            ProblemKind::RecordingRule => "recording rule broken",
         })
     }
 }
@@ -151,8 +155,8 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
     };
     let mut committed_seq = 0u64;
     let mut pending_batch = false;
-    let (index_problem, tally) = std::thread::scope(
-        |scope| -> Result<(Option<Problem>, [usize; 5]), OpenError> {
+    let (index_problem, tally, violations) = std::thread::scope(
+        |scope| -> Result<(Option<Problem>, [usize; 5], Vec<Problem>), OpenError> {
             let worker = scope.spawn(|| check_records(rx, index.as_ref(), through));
             'segments: for (si, (first, path)) in segments.iter().enumerate() {
                 let bytes = Arc::new(segment::read_all(path).map_err(|source| OpenError::Io {
@@ -289,7 +293,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                 }
             }
             drop(send);
-            let (worker_problem, tally) = match worker.join() {
+            let (worker_problem, tally, violations) = match worker.join() {
                 Ok(r) => r?,
                 Err(_) => {
                     return Err(OpenError::Corrupt {
@@ -315,7 +319,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
                     rep.problems = vec![wp];
                 }
             }
-            Ok((index_problem, tally))
+            Ok((index_problem, tally, violations))
         },
     )?;
     if rep.problems.is_empty() && pending_batch {
@@ -350,6 +354,7 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
             });
         }
     }
+    rep.problems.extend(violations);
     if let Some(index) = &index {
         match index_problem {
             Some(p) => rep.problems.push(p),
@@ -376,7 +381,7 @@ struct Chunk {
     frames: Vec<Meta>,
 }
 
-type Checked = Result<(Option<Problem>, [usize; 5]), OpenError>;
+type Checked = Result<(Option<Problem>, [usize; 5], Vec<Problem>), OpenError>;
 
 /// Decodes every record and checks the index group by group; stops at the
 /// first problem.
@@ -386,6 +391,9 @@ fn check_records(
     through: u64,
 ) -> Checked {
     let mut tally = [0usize; 5];
+    let mut violations = Vec::new();
+    let mut rules: std::collections::BTreeMap<String, Arc<crate::signing::StreamRules>> =
+        std::collections::BTreeMap::new();
     let mut group: Vec<(u64, Position, crate::event::StoredEvent)> = Vec::new();
     let mut index_problem: Option<Problem> = None;
     for chunk in rx {
@@ -400,9 +408,22 @@ fn check_records(
                         at: Some((chunk.path.clone(), m.frame_off)),
                         detail: e.to_string(),
                     };
-                    return Ok((Some(p), tally));
+                    return Ok((Some(p), tally, violations));
                 }
             };
+            // Signatures and permissions, under the stream's rule set.
+            if let crate::event::Event::RuleSetDefined(r) = &ev.event {
+                rules.insert(ev.stream.to_string(), crate::store::rules_of(&r.content));
+            } else if let Some(r) = rules.get(ev.stream.as_str()) {
+                if let Err((field, why)) = r.check(&ev) {
+                    violations.push(Problem {
+                        kind: ProblemKind::RecordingRule,
+                        seq: Some(m.seq),
+                        at: Some((chunk.path.clone(), m.frame_off)),
+                        detail: format!("event `{}`: field `{field}`: {why}", ev.id),
+                    });
+                }
+            }
             let (Some(index), None) = (index, &index_problem) else {
                 continue;
             };
@@ -436,7 +457,7 @@ fn check_records(
             }
         }
     }
-    Ok((index_problem, tally))
+    Ok((index_problem, tally, violations))
 }
 
 fn peek_seq(rest: &[u8]) -> Option<u64> {

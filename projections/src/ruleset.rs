@@ -1007,6 +1007,14 @@ struct Raw {
     counters: Vec<serde_json::Value>,
     #[serde(default)]
     report: Option<RawReportInfo>,
+    /// Checked by `slaledger_ledger::signing::StreamRules` (issue 7).
+    #[serde(default)]
+    #[allow(dead_code)]
+    signatures: Option<serde_json::Value>,
+    /// Checked by `slaledger_ledger::signing::StreamRules` (issue 7).
+    #[serde(default)]
+    #[allow(dead_code)]
+    permissions: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -1409,6 +1417,13 @@ impl RuleSet {
                 _ => err(&key, inner),
             }
         })?;
+        // Signatures and recording permissions: the ledger applies them at
+        // append, so it parses them; a bad key is refused here, naming it.
+        slaledger_ledger::signing::StreamRules::from_content(
+            content,
+            slaledger_ledger::store::DEFAULT_CLOCK_TOLERANCE_MS,
+        )
+        .map_err(|(key, reason)| err(&key, reason))?;
         let effective_from = Month::parse(&raw.effective_from).ok_or_else(|| {
             err(
                 "effective_from",

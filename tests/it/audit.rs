@@ -357,3 +357,114 @@ fn a_report_receipt_binds_the_report_and_its_inputs_and_the_report_replays_byte_
         out(&o)
     );
 }
+
+#[test]
+fn a_rule_set_that_demands_signatures_rejects_unsigned_wrongly_signed_and_forbidden_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let ledger = dir.join("ledger");
+    let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
+    for (name, f) in [
+        ("leverandor.example/drift", "sup.key"),
+        ("kunde.example/kontrol", "cus.key"),
+    ] {
+        ok(
+            &ledger,
+            &["key", "generate", "--name", name, "--out", &p(f)],
+        );
+    }
+    let vkey = |f: &str| {
+        std::fs::read_to_string(p(f))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    let rules = std::fs::read_to_string(root().join("examples/bilag6/rules.toml")).unwrap()
+        + &format!(
+            "\n[signatures]\nrequired = [\"customer\"]\n[signatures.keys]\ncustomer = [\"{}\"]\nsupplier = [\"{}\"]\n[permissions]\nincident_categorised = [\"customer\"]\n",
+            vkey("cus.key.pub"),
+            vkey("sup.key.pub")
+        );
+    std::fs::write(p("rules.toml"), rules).unwrap();
+    ok(&ledger, &["init", "--rules", &p("rules.toml")]);
+    let june = std::fs::read_to_string(root().join("examples/bilag6/june-2025.jsonl")).unwrap();
+    let lines: Vec<&str> = june.lines().collect();
+    let append = |line: &str, sign: Option<&str>| {
+        std::fs::write(p("batch.jsonl"), format!("{line}\n")).unwrap();
+        let mut args = vec!["append".to_owned(), p("batch.jsonl")];
+        if let Some(k) = sign {
+            args.extend(["--sign".to_owned(), p(k)]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&ledger, &args, None)
+    };
+    // The customer's report, unsigned: refused, naming the field.
+    let o = append(lines[0], None);
+    assert!(!o.status.success());
+    assert!(
+        err(&o).contains("field `signature`")
+            && err(&o).contains("requires every customer event to be signed"),
+        "{}",
+        err(&o)
+    );
+    // Signed with the supplier's key: refused.
+    let o = append(lines[0], Some("sup.key"));
+    assert!(
+        !o.status.success() && err(&o).contains("not a key of the customer"),
+        "{}",
+        err(&o)
+    );
+    // Signed, then changed: refused.
+    let key = slaledger_ledger::checkpoint::PrivateKey::parse(
+        &std::fs::read_to_string(p("cus.key")).unwrap(),
+    )
+    .unwrap();
+    let draft = slaledger_ledger::input::parse_jsonl(lines[0])
+        .unwrap()
+        .remove(0);
+    let sig = slaledger_ledger::signing::sign_event(&draft.event, &key);
+    let mut v: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    v["signature"] = sig.clone().into();
+    v["data"]["description"] = "changed after signing".into();
+    let o = append(&v.to_string(), None);
+    assert!(
+        !o.status.success() && err(&o).contains("does not verify"),
+        "{}",
+        err(&o)
+    );
+    // Signed by the customer: appended.
+    let o = append(lines[0], Some("cus.key"));
+    assert!(o.status.success(), "{}", err(&o));
+    // The supplier may not categorise under this rule set.
+    let o = append(lines[1], None);
+    assert!(
+        !o.status.success() && err(&o).contains("lets only customer record incident_categorised"),
+        "{}",
+        err(&o)
+    );
+    // The supplier's assignment: unsigned is fine, signed must verify.
+    assert!(append(lines[2], None).status.success());
+    let again = lines[2].replace("INC-2025-0528/assigned", "INC-2025-0528/assigned-2");
+    assert!(append(&again, Some("sup.key")).status.success());
+    // verify re-checks every signature and permission.
+    let o = run(&ledger, &["verify"], None);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    // A bad [signatures] section is refused when the rule set is recorded.
+    let bad = std::fs::read_to_string(p("rules.toml")).unwrap().replace(
+        "required = [\"customer\"]",
+        "required = [\"customer\", \"monitor\"]",
+    );
+    std::fs::write(p("bad.toml"), bad).unwrap();
+    let o = run(
+        &dir.join("other"),
+        &["init", "--rules", &p("bad.toml")],
+        None,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("signatures.required"),
+        "{}",
+        err(&o)
+    );
+}
