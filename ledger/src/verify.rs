@@ -155,173 +155,171 @@ pub fn verify_dir(dir: &Path, expect_head: Option<ChainHead>) -> Result<VerifyRe
     };
     let mut committed_seq = 0u64;
     let mut pending_batch = false;
-    let (index_problem, tally, violations) = std::thread::scope(
-        |scope| -> Result<(Option<Problem>, [usize; 5], Vec<Problem>), OpenError> {
-            let worker = scope.spawn(|| check_records(rx, index.as_ref(), through));
-            'segments: for (si, (first, path)) in segments.iter().enumerate() {
-                let bytes = Arc::new(segment::read_all(path).map_err(|source| OpenError::Io {
-                    path: path.clone(),
-                    source,
-                })?);
-                let last_segment = si + 1 == segments.len();
-                let problem = |kind, seq, off: u64, detail: String| Problem {
+    let (index_problem, tally, violations) = std::thread::scope(|scope| -> Checked {
+        let worker = scope.spawn(|| check_records(rx, index.as_ref(), through));
+        'segments: for (si, (first, path)) in segments.iter().enumerate() {
+            let bytes = Arc::new(segment::read_all(path).map_err(|source| OpenError::Io {
+                path: path.clone(),
+                source,
+            })?);
+            let last_segment = si + 1 == segments.len();
+            let problem = |kind, seq, off: u64, detail: String| Problem {
+                kind,
+                seq,
+                at: Some((path.clone(), off)),
+                detail,
+            };
+            let Some(h) = SegmentHeader::parse(&bytes) else {
+                let kind = if last_segment && bytes.len() < HEADER_LEN {
+                    ProblemKind::IncompleteTail
+                } else {
+                    ProblemKind::SegmentBreak
+                };
+                rep.problems.push(problem(
                     kind,
-                    seq,
-                    at: Some((path.clone(), off)),
-                    detail,
+                    Some(next),
+                    0,
+                    "bad or short segment header".into(),
+                ));
+                break;
+            };
+            if h.first_seq != next || h.prev_hash != prev || *first != h.first_seq {
+                let kind = if h.first_seq > next {
+                    ProblemKind::Missing
+                } else {
+                    ProblemKind::SegmentBreak
                 };
-                let Some(h) = SegmentHeader::parse(&bytes) else {
-                    let kind = if last_segment && bytes.len() < HEADER_LEN {
-                        ProblemKind::IncompleteTail
-                    } else {
-                        ProblemKind::SegmentBreak
-                    };
-                    rep.problems.push(problem(
-                        kind,
-                        Some(next),
-                        0,
-                        "bad or short segment header".into(),
-                    ));
-                    break;
-                };
-                if h.first_seq != next || h.prev_hash != prev || *first != h.first_seq {
-                    let kind = if h.first_seq > next {
-                        ProblemKind::Missing
-                    } else {
-                        ProblemKind::SegmentBreak
-                    };
-                    rep.problems.push(problem(
+                rep.problems.push(problem(
                 kind,
                 Some(next),
                 0,
                 format!("segment starts at seq {} (file name says {first}) but the chain continues at seq {next}", h.first_seq),
             ));
-                    break;
-                }
-                let mut off = HEADER_LEN;
-                while off < bytes.len() {
-                    let frame = match segment::parse_frame_ref(&bytes[off..]) {
-                        Ok((f, len)) => {
-                            off += len;
-                            f
-                        }
-                        Err(BadFrame::Incomplete) if last_segment => {
-                            rep.problems.push(problem(
+                break;
+            }
+            let mut off = HEADER_LEN;
+            while off < bytes.len() {
+                let frame = match segment::parse_frame_ref(&bytes[off..]) {
+                    Ok((f, len)) => {
+                        off += len;
+                        f
+                    }
+                    Err(BadFrame::Incomplete) if last_segment => {
+                        rep.problems.push(problem(
                         ProblemKind::IncompleteTail,
                         Some(next),
                         off as u64,
                         format!("{} bytes after the last complete record; a writer cuts this on open (crash residue)", bytes.len() - off),
                     ));
-                            break 'segments;
-                        }
-                        Err(bad) => {
-                            rep.problems.push(problem(
-                                ProblemKind::Damaged,
-                                Some(next),
-                                off as u64,
-                                format!("{bad}: the record's bytes were changed or damaged"),
-                            ));
-                            break 'segments;
-                        }
-                    };
-                    let frame_off = (off - segment::FRAME_OVERHEAD - frame.record.len()) as u64;
-                    if frame.seq != next {
-                        let (kind, detail) =
-                            if frame.seq == next + 1 && peek_seq(&bytes[off..]) == Some(next) {
-                                (
-                                    ProblemKind::Reordered,
-                                    format!("seq {} comes before seq {next}", frame.seq),
-                                )
-                            } else if frame.seq > next {
-                                (
-                                    ProblemKind::Missing,
-                                    format!(
+                        break 'segments;
+                    }
+                    Err(bad) => {
+                        rep.problems.push(problem(
+                            ProblemKind::Damaged,
+                            Some(next),
+                            off as u64,
+                            format!("{bad}: the record's bytes were changed or damaged"),
+                        ));
+                        break 'segments;
+                    }
+                };
+                let frame_off = (off - segment::FRAME_OVERHEAD - frame.record.len()) as u64;
+                if frame.seq != next {
+                    let (kind, detail) =
+                        if frame.seq == next + 1 && peek_seq(&bytes[off..]) == Some(next) {
+                            (
+                                ProblemKind::Reordered,
+                                format!("seq {} comes before seq {next}", frame.seq),
+                            )
+                        } else if frame.seq > next {
+                            (
+                                ProblemKind::Missing,
+                                format!(
                                 "found seq {} where seq {next} was expected: {} record(s) missing",
                                 frame.seq,
                                 frame.seq - next
                             ),
-                                )
-                            } else {
-                                (
-                                    ProblemKind::Inserted,
-                                    format!(
-                                        "found seq {} again where seq {next} was expected",
-                                        frame.seq
-                                    ),
-                                )
-                            };
-                        rep.problems
-                            .push(problem(kind, Some(next), frame_off, detail));
-                        break 'segments;
-                    }
-                    let computed = chain::next_hash(&prev, frame.seq, frame.record);
-                    if computed != *frame.hash {
-                        rep.problems.push(problem(
+                            )
+                        } else {
+                            (
+                                ProblemKind::Inserted,
+                                format!(
+                                    "found seq {} again where seq {next} was expected",
+                                    frame.seq
+                                ),
+                            )
+                        };
+                    rep.problems
+                        .push(problem(kind, Some(next), frame_off, detail));
+                    break 'segments;
+                }
+                let computed = chain::next_hash(&prev, frame.seq, frame.record);
+                if computed != *frame.hash {
+                    rep.problems.push(problem(
                     ProblemKind::ContentChanged,
                     Some(next),
                     frame_off,
                     "the record does not match its chain hash (its content or hash was changed, or a foreign record was inserted)".into(),
                 ));
-                        break 'segments;
-                    }
-                    if expect_head.is_some_and(|e| e.seq == frame.seq) {
-                        expect_hash_seen = Some(*frame.hash);
-                    }
-                    prev = *frame.hash;
-                    next += 1;
-                    pending_batch = frame.flags & FLAG_BATCH_END == 0;
-                    if !pending_batch {
-                        committed_seq = frame.seq;
-                        rep.head = Some(ChainHead {
-                            seq: frame.seq,
-                            hash: *frame.hash,
-                        });
-                    }
-                    chunk.push(Meta {
-                        seq: frame.seq,
-                        flags: frame.flags,
-                        frame_off,
-                        rec_start: frame_off as usize + 13,
-                        rec_len: frame.record.len(),
-                    });
-                    if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
-                        break 'segments;
-                    }
+                    break 'segments;
                 }
-                if !chunk.is_empty() && !send(&mut chunk, &bytes, h.first_seq, path) {
+                if expect_head.is_some_and(|e| e.seq == frame.seq) {
+                    expect_hash_seen = Some(*frame.hash);
+                }
+                prev = *frame.hash;
+                next += 1;
+                pending_batch = frame.flags & FLAG_BATCH_END == 0;
+                if !pending_batch {
+                    committed_seq = frame.seq;
+                    rep.head = Some(ChainHead {
+                        seq: frame.seq,
+                        hash: *frame.hash,
+                    });
+                }
+                chunk.push(Meta {
+                    seq: frame.seq,
+                    flags: frame.flags,
+                    frame_off,
+                    rec_start: frame_off as usize + 13,
+                    rec_len: frame.record.len(),
+                });
+                if chunk.len() >= 4096 && !send(&mut chunk, &bytes, h.first_seq, path) {
                     break 'segments;
                 }
             }
-            drop(send);
-            let (worker_problem, tally, violations) = match worker.join() {
-                Ok(r) => r?,
-                Err(_) => {
-                    return Err(OpenError::Corrupt {
-                        file: log_dir.clone(),
-                        offset: 0,
-                        reason: "verification worker failed".into(),
-                    })
-                }
-            };
-            // The first broken record is the earliest, whichever thread found it.
-            let mut index_problem = None;
-            if let Some(wp) = worker_problem {
-                if wp.kind == ProblemKind::IndexMismatch {
-                    index_problem = Some(wp);
-                } else if rep
-                    .problems
-                    .first()
-                    .is_none_or(|p| p.seq.unwrap_or(u64::MAX) > wp.seq.unwrap_or(0))
-                {
-                    next = wp.seq.unwrap_or(1);
-                    rep.head = None;
-                    pending_batch = false;
-                    rep.problems = vec![wp];
-                }
+            if !chunk.is_empty() && !send(&mut chunk, &bytes, h.first_seq, path) {
+                break 'segments;
             }
-            Ok((index_problem, tally, violations))
-        },
-    )?;
+        }
+        drop(send);
+        let (worker_problem, tally, violations) = match worker.join() {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(OpenError::Corrupt {
+                    file: log_dir.clone(),
+                    offset: 0,
+                    reason: "verification worker failed".into(),
+                })
+            }
+        };
+        // The first broken record is the earliest, whichever thread found it.
+        let mut index_problem = None;
+        if let Some(wp) = worker_problem {
+            if wp.kind == ProblemKind::IndexMismatch {
+                index_problem = Some(wp);
+            } else if rep
+                .problems
+                .first()
+                .is_none_or(|p| p.seq.unwrap_or(u64::MAX) > wp.seq.unwrap_or(0))
+            {
+                next = wp.seq.unwrap_or(1);
+                rep.head = None;
+                pending_batch = false;
+                rep.problems = vec![wp];
+            }
+        }
+        Ok((index_problem, tally, violations))
+    })?;
     if rep.problems.is_empty() && pending_batch {
         rep.problems.push(Problem {
             kind: ProblemKind::IncompleteTail,
@@ -381,7 +379,10 @@ struct Chunk {
     frames: Vec<Meta>,
 }
 
-type Checked = Result<(Option<Problem>, [usize; 5], Vec<Problem>), OpenError>;
+/// What the decoding thread found: the first index problem, the per-tree
+/// tallies, and recording-rule violations.
+type Found = (Option<Problem>, [usize; 5], Vec<Problem>);
+type Checked = Result<Found, OpenError>;
 
 /// Decodes every record and checks the index group by group; stops at the
 /// first problem.
