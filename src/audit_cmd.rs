@@ -115,7 +115,7 @@ pub fn checkpoint_cmd(dir: &Path, what: CheckpointCmd) -> Result<ExitCode> {
                 extensions: Vec::new(),
             };
             let note = checkpoint::sign(&cp, &key)?;
-            let (path, note) = store::save(ledger.dir(), cp.size, &note)?;
+            let (path, note) = store::save(ledger.dir(), &store::file_name(&cp), &note)?;
             eprintln!("stored {}", path.display());
             write_out(out.as_ref(), &note)?;
         }
@@ -158,7 +158,7 @@ pub fn checkpoint_cmd(dir: &Path, what: CheckpointCmd) -> Result<ExitCode> {
                     .as_secs(),
             };
             let cosigned = checkpoint::cosign(&text, &key, time)?;
-            let (path, merged) = store::save(ledger.dir(), cp.size, &cosigned)?;
+            let (path, merged) = store::save(ledger.dir(), &store::file_name(&cp), &cosigned)?;
             eprintln!("stored {}", path.display());
             write_out(Some(out.as_ref().unwrap_or(&note)), &merged)?;
             println!(
@@ -166,8 +166,99 @@ pub fn checkpoint_cmd(dir: &Path, what: CheckpointCmd) -> Result<ExitCode> {
                 cp.size, key.name
             );
         }
+        CheckpointCmd::Seal {
+            month,
+            key,
+            grace_days,
+            out,
+        } => {
+            let key = read_key(&key)?;
+            let m = slaledger_ledger::vocab::Month::parse(&month)
+                .with_context(|| format!("--month `{month}` is not a month YYYY-MM"))?;
+            let head = ledger.head();
+            if head.seq == 0 {
+                bail!("the ledger is empty: nothing to seal");
+            }
+            let now = ledger.recorded_at(head.seq)?;
+            let end = slaledger_projections::calendar::month_bounds(m).1;
+            let open_until = end.saturating_add_millis(i64::from(grace_days) * 86_400_000);
+            if now < open_until {
+                bail!(
+                    "{m} can be sealed from {open_until} (its end {end} plus {grace_days} days of grace); the ledger's time is {now}"
+                );
+            }
+            let tree = Tree::open(&ledger)?;
+            let cp = Checkpoint {
+                origin: origin(&ledger, None)?,
+                size: tree.size(),
+                root: tree.root(tree.size())?,
+                extensions: vec![format!("{}{m}", checkpoint::SEAL_PREFIX)],
+            };
+            let note = checkpoint::sign(&cp, &key)?;
+            let (path, note) = store::save(ledger.dir(), &store::file_name(&cp), &note)?;
+            eprintln!(
+                "stored {} (the other party cosigns it with `checkpoint cosign`)",
+                path.display()
+            );
+            write_out(out.as_ref(), &note)?;
+        }
+        CheckpointCmd::SealStatus { month, stream } => {
+            let m = slaledger_ledger::vocab::Month::parse(&month)
+                .with_context(|| format!("--month `{month}` is not a month YYYY-MM"))?;
+            let Some((_, path)) = store::seals(ledger.dir())
+                .into_iter()
+                .find(|(s, _)| *s == m)
+            else {
+                println!("{m} is not sealed");
+                return Ok(ExitCode::SUCCESS);
+            };
+            let note = std::fs::read_to_string(&path)?;
+            let cp = body_of(&note)?;
+            let signers: Vec<&str> = note
+                .rsplit_once("\n\n")
+                .map(|(_, s)| s.lines().filter_map(|l| l.split(' ').nth(1)).collect())
+                .unwrap_or_default();
+            println!(
+                "{m} sealed at tree size {} by {} ({})",
+                cp.size,
+                signers.join(", "),
+                path.display()
+            );
+            let tree = Tree::open(&ledger)?;
+            check_root(&tree, &cp).context("this ledger no longer holds the sealed history")?;
+            println!(
+                "this ledger still holds the sealed tree (same root at size {})",
+                cp.size
+            );
+            let (from, to) = slaledger_projections::calendar::month_bounds(m);
+            let mut later = 0;
+            for item in ledger.events(cp.size + 1, ledger.head().seq) {
+                let (seq, _, ev) = item?;
+                if stream.as_ref().is_some_and(|s| ev.stream != s.as_str()) {
+                    continue;
+                }
+                if ev.occurred_at >= from && ev.occurred_at < to {
+                    later += 1;
+                    println!(
+                        "  recorded after the seal: seq {seq} `{}` ({}, stream `{}`, occurred {}, recorded {})",
+                        ev.id,
+                        ev.event.kind(),
+                        ev.stream,
+                        ev.occurred_at,
+                        ev.recorded_at
+                    );
+                }
+            }
+            println!("{later} event(s) about {m} recorded after the seal");
+        }
         CheckpointCmd::List => {
-            for (size, path) in store::list(ledger.dir()) {
+            let seals = store::seals(ledger.dir())
+                .into_iter()
+                .map(|(m, p)| (format!("seal of {m}"), p));
+            let plain = store::list(ledger.dir())
+                .into_iter()
+                .map(|(s, p)| (format!("size {s}"), p));
+            for (size, path) in plain.chain(seals) {
                 let text = std::fs::read_to_string(&path)?;
                 let sigs: Vec<&str> = text
                     .rsplit_once("\n\n")

@@ -272,6 +272,34 @@ pub enum CheckpointCmd {
     },
     /// List the stored checkpoints and their signers.
     List,
+    /// Seal a month: a checkpoint of the tree at the head with the line
+    /// `slaledger-seal YYYY-MM`, once the month has ended in ledger time and
+    /// the grace period has passed. Both parties sign it (`cosign`); facts
+    /// about the month recorded later show in `seal-status`.
+    Seal {
+        /// Month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Private key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// Calendar days after the month's end before it may be sealed.
+        #[arg(long, default_value_t = 10)]
+        grace_days: u32,
+        /// Write the note here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// A month's seal: its tree size, who signed it, whether this ledger
+    /// still holds it, and the events about the month recorded after it.
+    SealStatus {
+        /// Month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Only this stream's events (default: all streams).
+        #[arg(long)]
+        stream: Option<String>,
+    },
 }
 
 /// `evidence` subcommands.

@@ -508,7 +508,7 @@ fn audit(ledger: &Ledger, june_size: u64, correction_seq: u64) -> Result<()> {
             extensions: Vec::new(),
         };
         let note = checkpoint::cosign(&checkpoint::sign(&cp, &supplier)?, &customer, time)?;
-        checkpoint::store::save(ledger.dir(), size, &note)?;
+        checkpoint::store::save(ledger.dir(), &checkpoint::store::file_name(&cp), &note)?;
         Ok(note)
     };
     // 14 July 2025 and 31 August 2025, 12:00 UTC.

@@ -56,7 +56,18 @@ pub struct Checkpoint {
     pub extensions: Vec<String>,
 }
 
+/// The extension line that makes a checkpoint a month seal.
+pub const SEAL_PREFIX: &str = "slaledger-seal ";
+
 impl Checkpoint {
+    /// The month this checkpoint seals, if it is a month seal (extension
+    /// line `slaledger-seal YYYY-MM`).
+    pub fn seal(&self) -> Option<crate::vocab::Month> {
+        self.extensions
+            .iter()
+            .find_map(|e| crate::vocab::Month::parse(e.strip_prefix(SEAL_PREFIX)?))
+    }
+
     /// The note text: origin, size, base64 root, extension lines, each
     /// ending in a newline.
     pub fn text(&self) -> String {
@@ -578,13 +589,26 @@ pub mod store {
         Some((&note[..i + 1], sigs))
     }
 
+    /// The file name of a checkpoint: `SIZE.note`, or `seal-YYYY-MM.note`
+    /// for a month seal.
+    pub fn file_name(cp: &super::Checkpoint) -> String {
+        match cp.seal() {
+            Some(m) => format!("seal-{m}.note"),
+            None => format!("{:012}.note", cp.size),
+        }
+    }
+
     /// Saves a checkpoint note, merging its signatures into a stored note
-    /// of the same tree size (which must have the same text). Returns the
-    /// file and the merged note.
-    pub fn save(ledger_dir: &Path, size: u64, note: &str) -> Result<(PathBuf, String), AuditError> {
+    /// of the same name (which must have the same text). Returns the file
+    /// and the merged note.
+    pub fn save(
+        ledger_dir: &Path,
+        name: &str,
+        note: &str,
+    ) -> Result<(PathBuf, String), AuditError> {
         let d = dir(ledger_dir);
         std::fs::create_dir_all(&d).map_err(|e| AuditError::Note(e.to_string()))?;
-        let path = d.join(format!("{size:012}.note"));
+        let path = d.join(name);
         let merged = match std::fs::read_to_string(&path) {
             Ok(old) => {
                 let (t0, mut s0) = split(&old)
@@ -593,7 +617,7 @@ pub mod store {
                     split(note).ok_or_else(|| AuditError::Note("note is malformed".into()))?;
                 if t0 != t1 {
                     return Err(AuditError::Note(format!(
-                        "a different checkpoint of tree size {size} is already stored ({}): two roots for one size",
+                        "a different checkpoint is already stored as {name} ({}): two roots for one tree size, or a month sealed twice",
                         path.display()
                     )));
                 }
@@ -611,10 +635,27 @@ pub mod store {
             }
             Err(_) => note.to_owned(),
         };
-        let tmp = d.join(format!("{size:012}.note.tmp"));
+        let tmp = d.join(format!("{name}.tmp"));
         std::fs::write(&tmp, &merged).map_err(|e| AuditError::Note(e.to_string()))?;
         std::fs::rename(&tmp, &path).map_err(|e| AuditError::Note(e.to_string()))?;
         Ok((path, merged))
+    }
+
+    /// Stored month seals as (month, file), ascending.
+    pub fn seals(ledger_dir: &Path) -> Vec<(crate::vocab::Month, PathBuf)> {
+        let mut v: Vec<(crate::vocab::Month, PathBuf)> = std::fs::read_dir(dir(ledger_dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let m =
+                    crate::vocab::Month::parse(name.strip_prefix("seal-")?.strip_suffix(".note")?)?;
+                Some((m, e.path()))
+            })
+            .collect();
+        v.sort();
+        v
     }
 
     /// Stored checkpoints as (tree size, file), ascending.

@@ -317,6 +317,17 @@ pub fn export(
         w.put(&format!("checkpoints/{s:012}.note"), note.as_bytes())?;
         chain.push((s, note));
     }
+    for (m, path) in checkpoint::store::seals(ledger.dir()) {
+        if m < req.from || m > req.to {
+            continue;
+        }
+        let note = std::fs::read_to_string(&path).map_err(io(&path))?;
+        if Checkpoint::parse(&note[..note.rfind("\n\n").map_or(0, |i| i + 1)])
+            .is_ok_and(|c| c.size <= size)
+        {
+            w.put(&format!("checkpoints/seal-{m}.note"), note.as_bytes())?;
+        }
+    }
     chain.push((size, export_note));
     for pair in chain.windows(2) {
         let ((a, na), (b, nb)) = (&pair[0], &pair[1]);

@@ -468,3 +468,135 @@ fn a_rule_set_that_demands_signatures_rejects_unsigned_wrongly_signed_and_forbid
         err(&o)
     );
 }
+
+#[test]
+fn a_month_is_sealed_after_its_grace_period_and_later_facts_about_it_are_listed() {
+    let s = setup(None);
+    // The ledger's time is the test's "now": the current month is not over.
+    let now_month = {
+        let o = run(
+            &s.ledger,
+            &["log", "--seq-from", "1", "--seq-to", "1"],
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_str(out(&o).lines().next().unwrap()).unwrap();
+        v["recorded_at"].as_str().unwrap()[..7].to_owned()
+    };
+    let o = run(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "seal",
+            "--month",
+            &now_month,
+            "--key",
+            &s.p("sup.key"),
+        ],
+        None,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("can be sealed from"),
+        "{}",
+        err(&o)
+    );
+    ok(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "seal",
+            "--month",
+            "2025-06",
+            "--key",
+            &s.p("sup.key"),
+            "--out",
+            &s.p("seal.note"),
+        ],
+    );
+    let seal = std::fs::read_to_string(s.p("seal.note")).unwrap();
+    assert!(seal.contains("\nslaledger-seal 2025-06\n"), "{seal}");
+    ok(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "cosign",
+            &s.p("seal.note"),
+            "--key",
+            &s.p("cus.key"),
+        ],
+    );
+    let stored = std::fs::read_to_string(s.ledger.join("checkpoints/seal-2025-06.note")).unwrap();
+    assert_eq!(stored.matches("\n— ").count(), 2, "{stored}");
+    // A June incident reported late, after the seal.
+    let june = std::fs::read_to_string(root().join("examples/bilag6/june-2025.jsonl")).unwrap();
+    let late = june
+        .lines()
+        .find(|l| l.contains("\"INC-2025-0601/contact-1\""))
+        .unwrap()
+        .replace("INC-2025-0601", "INC-2025-0699");
+    std::fs::write(s.p("late.jsonl"), format!("{late}\n")).unwrap();
+    ok(&s.ledger, &["append", &s.p("late.jsonl")]);
+    // Sealing the month again is refused (another tree size or text).
+    let o = run(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "seal",
+            "--month",
+            "2025-06",
+            "--key",
+            &s.p("sup.key"),
+        ],
+        None,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("sealed twice"),
+        "{}",
+        err(&o)
+    );
+    // The worked examples hold June facts recorded after the seal.
+    let status = ok(
+        &s.ledger,
+        &["checkpoint", "seal-status", "--month", "2025-06"],
+    );
+    assert!(
+        status
+            .contains("sealed at tree size 60 by leverandor.example/drift, kunde.example/kontrol"),
+        "{status}"
+    );
+    assert!(status.contains("still holds the sealed tree"), "{status}");
+    assert!(
+        status.contains("recorded after the seal: seq 61 `INC-2025-0699/contact-1`"),
+        "{status}"
+    );
+    assert!(
+        status.contains("1 event(s) about 2025-06 recorded after the seal"),
+        "{status}"
+    );
+    // The sealed history is provably kept: consistency from the seal onwards.
+    ok(
+        &s.ledger,
+        &[
+            "checkpoint",
+            "create",
+            "--key",
+            &s.p("sup.key"),
+            "--out",
+            &s.p("later.note"),
+        ],
+    );
+    ok(
+        &s.ledger,
+        &[
+            "prove",
+            "consistency",
+            "--old",
+            &s.p("seal.note"),
+            "--new",
+            &s.p("later.note"),
+            "--out",
+            &s.p("c"),
+        ],
+    );
+    let (good, text) = s.verify("c");
+    assert!(good, "{text}");
+}
