@@ -303,6 +303,10 @@ mod properties {
     use proptest::prelude::*;
     use std::sync::OnceLock;
 
+    /// Both properties share the fixture's ledger, whose lock admits one
+    /// process at a time: each case holds this while it runs commands.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     /// One ledger and its report for every case (building a ledger per case
     /// would dominate the run).
     fn fixture() -> &'static (tempfile::TempDir, std::path::PathBuf, String) {
@@ -323,6 +327,7 @@ mod properties {
 
         #[test]
         fn check_fails_on_any_changed_byte(pos in any::<prop::sample::Index>(), byte in 0x20u8..0x7f) {
+            let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
             let (tmp, ledger, report) = fixture();
             let mut bytes = report.trim_end().as_bytes().to_vec();
             let i = pos.index(bytes.len());
@@ -333,12 +338,14 @@ mod properties {
             std::fs::write(&path, &bytes).unwrap();
             let o = run(ledger, &["replay", "--check", path.to_str().unwrap()], None);
             prop_assert!(!o.status.success(), "byte {} set to {:?} still passed", i, byte as char);
+            prop_assert!(!err(&o).contains("in use by another process"), "{}", err(&o));
         }
 
         #[test]
         fn replaying_the_same_inputs_twice_is_byte_identical_and_an_empty_overlay_changes_nothing(
             policy in prop::sample::select(vec!["shortfall_rounding=started", "shortfall_rounding=nearest", "kpi1_grouping=combined"]),
         ) {
+            let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
             let (tmp, ledger, report) = fixture();
             let at = "2025-07-14T12:00:00+02:00";
             let args = ["--month", "2025-06", "--at", at, "--policy", policy];
