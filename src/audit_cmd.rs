@@ -497,23 +497,7 @@ pub fn evidence(dir: &Path, what: EvidenceCmd) -> Result<ExitCode> {
 pub fn verify_proof(file: &Path, keys: &[String], report: Option<&Path>) -> Result<ExitCode> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let mut trusted = Vec::new();
-    for k in keys {
-        let p = Path::new(k);
-        if p.is_file() {
-            let t = std::fs::read_to_string(p)?;
-            trusted.extend(
-                t.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .map(str::to_owned),
-            );
-        } else {
-            trusted.push(k.clone());
-        }
-    }
-    if trusted.is_empty() {
-        bail!("give at least one trusted verifier key (--key VKEY or a .pub file)");
-    }
+    let trusted = trusted_keys(keys)?;
     if text.starts_with(slaledger_replay::receipt::RECEIPT) {
         let report_text = report
             .map(|p| std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display())))

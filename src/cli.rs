@@ -173,16 +173,9 @@ pub struct ReportArgs {
     /// so the same ledger always gives the same report.
     #[arg(long)]
     pub at: Option<String>,
-    /// Read the stream from the ledger's first record, not from a snapshot
-    /// (the report is the same bytes; this is slower).
-    #[arg(long)]
-    pub no_snapshots: bool,
-    /// Sign a receipt for the report with this private key (issue 7).
-    #[arg(long, requires = "receipt")]
-    pub sign: Option<PathBuf>,
-    /// Where the signed receipt goes (with --sign).
-    #[arg(long, requires = "sign")]
-    pub receipt: Option<PathBuf>,
+    /// Snapshots and receipts.
+    #[command(flatten)]
+    pub output: ReportOutput,
 }
 
 /// `snapshot` subcommands.
@@ -421,10 +414,19 @@ pub struct ReplayArgs {
     /// its policies one at a time, then its assumed events.
     #[arg(long, conflicts_with_all = ["against", "check"])]
     pub stepwise: bool,
-    /// Read the stream from the ledger's first record, not from a snapshot.
+    /// Snapshots and receipts.
+    #[command(flatten)]
+    pub output: ReportOutput,
+}
+
+/// How `report` and `replay` read the stream and whether they sign a receipt.
+#[derive(Debug, Args)]
+pub struct ReportOutput {
+    /// Read the stream from the ledger's first record, not from a snapshot
+    /// (the report is the same bytes; this is slower).
     #[arg(long)]
     pub no_snapshots: bool,
-    /// Sign a receipt for the replayed report with this private key.
+    /// Sign a receipt for the report with this private key (issue 7).
     #[arg(long, requires = "receipt")]
     pub sign: Option<PathBuf>,
     /// Where the signed receipt goes (with --sign).

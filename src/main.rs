@@ -165,9 +165,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let month = slaledger_ledger::vocab::Month::parse(&m)
                 .with_context(|| format!("--month `{m}` is not a month YYYY-MM"))?;
             let mut q = slaledger_replay::month::MonthQuery::new(stream, month, eval);
-            q.use_snapshots = !a.no_snapshots;
+            q.use_snapshots = !a.output.no_snapshots;
             let r = snapshot_cmd::month_report(&ledger, &q)?;
-            if let (Some(key), Some(out)) = (&a.sign, &a.receipt) {
+            if let (Some(key), Some(out)) = (&a.output.sign, &a.output.receipt) {
                 audit_cmd::write_receipt(&ledger, &r, key, out)?;
             }
             match a.format {
@@ -187,7 +187,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if let Some(file) = &a.assume {
                     q.assumed = assumed_events(&mut ledger, file, &q)?;
                 }
-                q.use_snapshots = !a.no_snapshots;
+                q.use_snapshots = !a.output.no_snapshots;
                 let r = snapshot_cmd::month_report(&ledger, &q)?;
                 if r.canonical == text.trim_end() {
                     println!(
@@ -226,7 +226,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 parse(&a.at, "--at")?,
             );
             q.as_of = parse(&a.as_of, "--as-of")?;
-            q.use_snapshots = !a.no_snapshots;
+            q.use_snapshots = !a.output.no_snapshots;
             if let Some(file) = &a.assume {
                 q.assumed = assumed_events(&mut ledger, file, &q)?;
             }
@@ -247,7 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let r = snapshot_cmd::month_report(&ledger, &q)?;
-            if let (Some(key), Some(out)) = (&a.sign, &a.receipt) {
+            if let (Some(key), Some(out)) = (&a.output.sign, &a.output.receipt) {
                 audit_cmd::write_receipt(&ledger, &r, key, out)?;
             }
             if let Some(path) = &a.against {

@@ -442,6 +442,16 @@ fn row(item: impl Into<String>, r: Result<String, String>) -> Row {
     }
 }
 
+/// "tree size N, signed by A, B" of an opened checkpoint.
+fn signed_by(o: &checkpoint::Opened) -> String {
+    let names: Vec<&str> = o.verified.iter().map(|(n, _)| n.as_str()).collect();
+    format!(
+        "tree size {}, signed by {}",
+        o.checkpoint.size,
+        names.join(", ")
+    )
+}
+
 /// Checks an evidence pack offline with the trusted verifier keys; one row
 /// per check, every row must hold.
 pub fn verify(dir: &Path, trusted: &[String]) -> Result<Vec<Row>, EvidenceError> {
@@ -526,15 +536,7 @@ pub fn verify(dir: &Path, trusted: &[String]) -> Result<Vec<Row>, EvidenceError>
                     o.checkpoint.size
                 ));
             }
-            Ok(format!(
-                "tree size {}, signed by {}",
-                o.checkpoint.size,
-                o.verified
-                    .iter()
-                    .map(|(n, _)| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Ok(signed_by(&o))
         }),
     ));
     for f in files
@@ -545,17 +547,7 @@ pub fn verify(dir: &Path, trusted: &[String]) -> Result<Vec<Row>, EvidenceError>
             format!("{f} (signatures)"),
             read(f)
                 .and_then(|n| checkpoint::open(&n, trusted).map_err(|e| e.to_string()))
-                .map(|o| {
-                    format!(
-                        "tree size {}, signed by {}",
-                        o.checkpoint.size,
-                        o.verified
-                            .iter()
-                            .map(|(n, _)| n.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
+                .map(|o| signed_by(&o)),
         ));
     }
     // 4. Records and their inclusion proofs.

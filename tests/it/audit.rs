@@ -1,7 +1,7 @@
 //! Checkpoints, cosignatures and proofs through the CLI (issue 7).
 
-use crate::support::{err, out, root, run};
-use std::path::{Path, PathBuf};
+use crate::support::{err, ok, out, root, run};
+use std::path::PathBuf;
 
 const ORIGIN: &str = "leverandor.example/slaledger-bilag6";
 
@@ -9,12 +9,6 @@ struct Setup {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
     ledger: PathBuf,
-}
-
-fn ok(ledger: &Path, args: &[&str]) -> String {
-    let o = run(ledger, args, None);
-    assert!(o.status.success(), "{args:?}: {}{}", out(&o), err(&o));
-    out(&o)
 }
 
 /// The Bilag 6 June ledger, a supplier and a customer key, and checkpoint

@@ -1,20 +1,14 @@
 //! Evidence packs (issue 7): export, verify offline, and every kind of
 //! tampering named by `evidence verify`.
 
-use crate::support::{err, out, root, run};
-use std::path::{Path, PathBuf};
+use crate::support::{ok, out, root, run};
+use std::path::PathBuf;
 
 struct Pack {
     _tmp: tempfile::TempDir,
     dir: PathBuf,
     pack: PathBuf,
     ledger: PathBuf,
-}
-
-fn ok(ledger: &Path, args: &[&str]) -> String {
-    let o = run(ledger, args, None);
-    assert!(o.status.success(), "{args:?}: {}{}", out(&o), err(&o));
-    out(&o)
 }
 
 /// The Bilag 6 June ledger with a cosigned checkpoint, then the worked

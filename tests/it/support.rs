@@ -147,3 +147,10 @@ pub fn rule_set_line(text: &str, version: u32, occurred_at: &str) -> String {
         "kind": kind, "data": data});
     format!("{line}\n")
 }
+
+/// Runs a command that must succeed; its stdout.
+pub fn ok(ledger: &Path, args: &[&str]) -> String {
+    let o = run(ledger, args, None);
+    assert!(o.status.success(), "{args:?}: {}{}", out(&o), err(&o));
+    out(&o)
+}
