@@ -136,19 +136,24 @@ impl<'e> Facts<'e> {
     }
 }
 
+/// The ids some correction among `events` targets.
+pub fn corrected_ids(events: &[(u64, StoredEvent)]) -> BTreeSet<&str> {
+    events
+        .iter()
+        .filter_map(|(_, ev)| match &ev.event {
+            Event::Correction(c) => Some(c.corrects.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Builds the current facts from a stream's events in ledger order.
 /// Corrections are applied by position (every correction in `events`
 /// counts, whatever its time: it says what the fact was); facts whose own
 /// instant is after `eval` are left out.
 pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
     // Only corrected events need finding by id; most streams have few.
-    let corrected: BTreeSet<&str> = events
-        .iter()
-        .filter_map(|(_, ev)| match &ev.event {
-            Event::Correction(c) => Some(c.corrects.as_str()),
-            _ => None,
-        })
-        .collect();
+    let corrected = corrected_ids(events);
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     type Slot<'e> = (u64, &'e str, Instant, Option<Cow<'e, Event>>, Vec<EventRef>);
     let mut slots: Vec<Slot<'_>> = Vec::new();

@@ -57,13 +57,7 @@ pub struct Pruned {
 /// the module documentation).
 pub fn prune(events: &[(u64, StoredEvent)], k: Month) -> Pruned {
     let cutoff = cutoff_ms(k);
-    let corrected: BTreeSet<&str> = events
-        .iter()
-        .filter_map(|(_, ev)| match &ev.event {
-            Event::Correction(c) => Some(c.corrects.as_str()),
-            _ => None,
-        })
-        .collect();
+    let corrected = slaledger_projections::facts::corrected_ids(events);
     // Per point: the latest sample before the cutoff, and the latest that
     // completed with a duration, by (started_at, seq) as the probe index
     // orders them.

@@ -1,6 +1,6 @@
 //! Checkpoints, cosignatures and proofs through the CLI (issue 7).
 
-use crate::support::{err, ok, out, root, run};
+use crate::support::{err, ok, out, party_keys, root, run};
 use std::path::PathBuf;
 
 const ORIGIN: &str = "leverandor.example/slaledger-bilag6";
@@ -25,23 +25,7 @@ fn setup(june_text: Option<String>) -> Setup {
     });
     std::fs::write(&june, text).unwrap();
     ok(&ledger, &["append", june.to_str().unwrap()]);
-    for (name, file) in [
-        ("leverandor.example/drift", "sup.key"),
-        ("kunde.example/kontrol", "cus.key"),
-    ] {
-        let k = dir.join(file);
-        ok(
-            &ledger,
-            &[
-                "key",
-                "generate",
-                "--name",
-                name,
-                "--out",
-                k.to_str().unwrap(),
-            ],
-        );
-    }
+    party_keys(&ledger, &dir);
     Setup {
         _tmp: tmp,
         dir,
@@ -358,15 +342,7 @@ fn a_rule_set_that_demands_signatures_rejects_unsigned_wrongly_signed_and_forbid
     let dir = tmp.path();
     let ledger = dir.join("ledger");
     let p = |f: &str| dir.join(f).to_str().unwrap().to_owned();
-    for (name, f) in [
-        ("leverandor.example/drift", "sup.key"),
-        ("kunde.example/kontrol", "cus.key"),
-    ] {
-        ok(
-            &ledger,
-            &["key", "generate", "--name", name, "--out", &p(f)],
-        );
-    }
+    party_keys(&ledger, dir);
     let vkey = |f: &str| {
         std::fs::read_to_string(p(f))
             .unwrap()

@@ -1,7 +1,7 @@
 //! Evidence packs (issue 7): export, verify offline, and every kind of
 //! tampering named by `evidence verify`.
 
-use crate::support::{ok, out, root, run};
+use crate::support::{ok, out, party_keys, root, run};
 use std::path::PathBuf;
 
 struct Pack {
@@ -22,15 +22,7 @@ fn pack() -> Pack {
     ok(&ledger, &["init", "--rules", rules.to_str().unwrap()]);
     let june = root().join("examples/bilag6/june-2025.jsonl");
     ok(&ledger, &["append", june.to_str().unwrap()]);
-    for (name, f) in [
-        ("leverandor.example/drift", "sup.key"),
-        ("kunde.example/kontrol", "cus.key"),
-    ] {
-        ok(
-            &ledger,
-            &["key", "generate", "--name", name, "--out", &p(f)],
-        );
-    }
+    party_keys(&ledger, &dir);
     ok(
         &ledger,
         &[

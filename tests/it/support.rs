@@ -154,3 +154,25 @@ pub fn ok(ledger: &Path, args: &[&str]) -> String {
     assert!(o.status.success(), "{args:?}: {}{}", out(&o), err(&o));
     out(&o)
 }
+
+/// Generates the supplier's (`DIR/sup.key`) and the customer's
+/// (`DIR/cus.key`) keys, verifier keys beside them in `.pub` files.
+pub fn party_keys(ledger: &Path, dir: &Path) {
+    for (name, f) in [
+        ("leverandor.example/drift", "sup.key"),
+        ("kunde.example/kontrol", "cus.key"),
+    ] {
+        let k = dir.join(f);
+        ok(
+            ledger,
+            &[
+                "key",
+                "generate",
+                "--name",
+                name,
+                "--out",
+                k.to_str().unwrap(),
+            ],
+        );
+    }
+}
