@@ -370,15 +370,34 @@ impl Ledger {
         Ok((ledger, report))
     }
 
-    /// The recording rules of a stream (from its `rule_set_defined`), the
-    /// defaults for an unknown stream.
+    /// The recording rules of a stream: those of its latest recorded
+    /// rule-set version (defined or amended), the defaults for an unknown
+    /// stream.
     pub fn stream_rules(&self, stream: &str) -> Result<Arc<StreamRules>, ReadError> {
-        Ok(match self.index.rule_set_seq(stream)? {
-            Some(seq) => match self.read(seq)?.event {
-                Event::RuleSetDefined(r) => rules_of(&r.content),
-                _ => rules_of("{}"),
-            },
-            None => rules_of("{}"),
+        let Some(defined) = self.index.rule_set_seq(stream)? else {
+            return Ok(rules_of("{}"));
+        };
+        // The latest recorded version: amendments are few, read them all.
+        let amended = Event::KIND_NAMES
+            .iter()
+            .position(|k| *k == "rule_set_amended")
+            .unwrap_or(0) as u16;
+        let mut latest: Option<(u64, String)> = None;
+        for seq in self.index.kind_seqs(amended, defined) {
+            let seq = seq?;
+            let ev = self.read(seq)?;
+            if let (true, Event::RuleSetAmended(r)) = (ev.stream == stream, ev.event) {
+                if latest.as_ref().is_none_or(|(s, _)| *s < seq) {
+                    latest = Some((seq, r.content));
+                }
+            }
+        }
+        if let Some((_, content)) = latest {
+            return Ok(rules_of(&content));
+        }
+        Ok(match self.read(defined)?.event {
+            Event::RuleSetDefined(r) => rules_of(&r.content),
+            _ => rules_of("{}"),
         })
     }
 
@@ -857,9 +876,14 @@ impl Ledger {
             if let Some(o) = p.ev.event.opens() {
                 self.session_objects.insert((p.ev.stream.to_string(), o));
             }
-            if let Event::RuleSetDefined(r) = &p.ev.event {
+            let content = match &p.ev.event {
+                Event::RuleSetDefined(r) => Some(&r.content),
+                Event::RuleSetAmended(r) => Some(&r.content),
+                _ => None,
+            };
+            if let Some(c) = content {
                 self.session_streams
-                    .insert(p.ev.stream.to_string(), rules_of(&r.content));
+                    .insert(p.ev.stream.to_string(), rules_of(c));
             }
         }
         if let Some(ids) = self.ids.as_mut() {
@@ -1136,6 +1160,11 @@ impl Ledger {
                         tol / 60_000
                     ),
                 ));
+            }
+            // An amendment's rules govern the events recorded after it
+            // (key rotation); it is itself checked under the rules before.
+            if let Event::RuleSetAmended(r) = &ev.event {
+                new_streams.insert(ev.stream.to_string(), rules_of(&r.content));
             }
             // References.
             for r in ev.event.references() {

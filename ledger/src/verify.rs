@@ -424,6 +424,10 @@ fn check_records(
                         detail: format!("event `{}`: field `{field}`: {why}", ev.id),
                     });
                 }
+                // An amendment governs what is recorded after it.
+                if let crate::event::Event::RuleSetAmended(a) = &ev.event {
+                    rules.insert(ev.stream.to_string(), crate::store::rules_of(&a.content));
+                }
             }
             let (Some(index), None) = (index, &index_problem) else {
                 continue;

@@ -421,6 +421,46 @@ fn a_rule_set_that_demands_signatures_rejects_unsigned_wrongly_signed_and_forbid
     // verify re-checks every signature and permission.
     let o = run(&ledger, &["verify"], None);
     assert!(o.status.success(), "{}{}", out(&o), err(&o));
+    // Key rotation: the customer's amendment (signed with its old key)
+    // names a new key; from then on only the new key verifies.
+    ok(
+        &ledger,
+        &[
+            "key",
+            "generate",
+            "--name",
+            "kunde.example/kontrol-2026",
+            "--out",
+            &p("cus2.key"),
+        ],
+    );
+    let rotated = std::fs::read_to_string(p("rules.toml"))
+        .unwrap()
+        .replace(&vkey("cus.key.pub"), &vkey("cus2.key.pub"));
+    std::fs::write(
+        p("batch.jsonl"),
+        crate::support::rule_set_line(&rotated, 2, "2025-07-01T12:00:00+02:00"),
+    )
+    .unwrap();
+    let o = run(&ledger, &["append", &p("batch.jsonl")], None);
+    assert!(
+        !o.status.success(),
+        "an unsigned amendment by the customer is refused"
+    );
+    ok(
+        &ledger,
+        &["append", &p("batch.jsonl"), "--sign", &p("cus.key")],
+    );
+    let next = lines[0].replace("INC-2025-0528/contact-1", "INC-2025-0528/contact-9");
+    let o = append(&next, Some("cus.key"));
+    assert!(
+        !o.status.success() && err(&o).contains("not a key of the customer"),
+        "{}",
+        err(&o)
+    );
+    assert!(append(&next, Some("cus2.key")).status.success());
+    let o = run(&ledger, &["verify"], None);
+    assert!(o.status.success(), "{}{}", out(&o), err(&o));
     // A bad [signatures] section is refused when the rule set is recorded.
     let bad = std::fs::read_to_string(p("rules.toml")).unwrap().replace(
         "required = [\"customer\"]",
