@@ -479,7 +479,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let _ = head_before;
 
     println!(
-        "\nNext to land here: Merkle checkpoints and inclusion / consistency proofs (issue 7)."
+        "\nDone. The README's \"Using it\" section has the command behind each step (key, checkpoint, prove, verify-proof, evidence, snapshot, replay, diff, dispute)."
     );
     Ok(())
 }
