@@ -28,11 +28,22 @@ pub struct Tree<'l> {
     /// its leaf hashes). Several, because a proof for an incomplete tree
     /// also reads the last, partial block.
     cache: RefCell<Vec<(u64, Vec<Hash>)>>,
+    /// Level-4 hashes of recently used blocks, most recent first.
+    l4_cache: RefCell<Vec<(u64, Vec<Hash>)>>,
     /// Whether the stored file was missing, stale or damaged and rebuilt.
     pub rebuilt: bool,
     /// Blocks hashed from the log by this open.
     pub hashed_blocks: u64,
 }
+
+/// Level-4 subtree roots (16 leaves each), 16 per complete block, in
+/// `merkle/level4.bin`: a proof then reads 16 records, not 256. Each
+/// block's 16 hashes are checked against its level-8 root when read.
+fn level4_of(ledger: &Ledger) -> PathBuf {
+    ledger.dir().join("merkle").join("level4.bin")
+}
+
+const L4_PER_BLOCK: u64 = 16;
 
 fn file_of(ledger: &Ledger) -> PathBuf {
     ledger.dir().join("merkle").join("level8.bin")
@@ -106,19 +117,44 @@ impl<'l> Tree<'l> {
         let stored = load(ledger);
         let rebuilt = stored.is_none() && file_of(ledger).exists();
         let mut level8 = stored.unwrap_or_default();
+        // The level-4 file must hold 16 hashes for every stored block, or
+        // everything is hashed again.
+        let l4_path = level4_of(ledger);
+        let l4_len = std::fs::metadata(&l4_path).map(|m| m.len()).unwrap_or(0);
+        if l4_len != level8.len() as u64 * L4_PER_BLOCK * 32 {
+            level8.clear();
+        }
         let complete = ledger.head().seq / BLOCK;
         let have = level8.len() as u64;
         if complete > have {
             let from = have * BLOCK + 1;
             let to = complete * BLOCK;
             let mut leaves: Vec<Hash> = Vec::with_capacity(BLOCK as usize);
+            let mut level4: Vec<u8> = Vec::new();
             ledger.scan_records(from, to, |_, record| {
                 leaves.push(leaf_hash(record));
                 if leaves.len() as u64 == BLOCK {
-                    level8.push(fold(&leaves));
+                    let l4: Vec<Hash> = leaves.chunks(1 << 4).map(fold).collect();
+                    level8.push(fold(&l4));
+                    for h in &l4 {
+                        level4.extend_from_slice(h);
+                    }
                     leaves.clear();
                 }
             })?;
+            if let Some(d) = l4_path.parent() {
+                std::fs::create_dir_all(d)?;
+            }
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(&l4_path)?;
+            f.set_len(have * L4_PER_BLOCK * 32)?;
+            use std::io::{Seek, Write};
+            f.seek(std::io::SeekFrom::End(0))?;
+            f.write_all(&level4)?;
+            f.sync_all()?;
             store(ledger, &level8)?;
         }
         let hashed_blocks = complete.saturating_sub(have);
@@ -135,6 +171,7 @@ impl<'l> Tree<'l> {
             ledger,
             levels,
             cache: RefCell::new(Vec::new()),
+            l4_cache: RefCell::new(Vec::new()),
             rebuilt,
             hashed_blocks,
         })
@@ -172,10 +209,57 @@ impl<'l> Tree<'l> {
         Ok(f(&cache[0].1))
     }
 
+    /// The 16 level-4 hashes of a complete, stored block, checked against
+    /// its level-8 root; `None` for the last, partial block or when the
+    /// level-4 file does not match (the block is then read whole).
+    fn level4(&self, block: u64) -> Result<Option<Vec<Hash>>, ReadError> {
+        use std::os::unix::fs::FileExt;
+        let Some(root8) = self.levels.first().and_then(|l| l.get(block as usize)) else {
+            return Ok(None);
+        };
+        if let Some((_, l4)) = self.l4_cache.borrow().iter().find(|(b, _)| *b == block) {
+            return Ok(Some(l4.clone()));
+        }
+        let Ok(f) = std::fs::File::open(level4_of(self.ledger)) else {
+            return Ok(None);
+        };
+        let mut buf = [0u8; 16 * 32];
+        if f.read_exact_at(&mut buf, block * L4_PER_BLOCK * 32)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let l4: Vec<Hash> = buf
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap_or([0; 32]))
+            .collect();
+        if fold(&l4) != *root8 {
+            return Ok(None);
+        }
+        let mut cache = self.l4_cache.borrow_mut();
+        cache.insert(0, (block, l4.clone()));
+        cache.truncate(4);
+        Ok(Some(l4))
+    }
+
+    /// Leaf hashes of records `from..=to`.
+    fn leaves(&self, from: u64, to: u64) -> Result<Vec<Hash>, ReadError> {
+        Ok(self
+            .ledger
+            .records_range(from, to)?
+            .iter()
+            .map(|r| leaf_hash(r))
+            .collect())
+    }
+
     /// The leaf hash of record `seq`.
     pub fn leaf(&self, seq: u64) -> Result<Hash, ReadError> {
         let i = seq.checked_sub(1).ok_or(ReadError::NoSuchSeq(seq))?;
-        self.with_block(i / BLOCK, |b| b.get((i % BLOCK) as usize).copied())?
+        let sub = i & !15;
+        let leaves = self.leaves(sub + 1, (sub + 16).min(self.size()))?;
+        leaves
+            .get((i - sub) as usize)
+            .copied()
             .ok_or(ReadError::NoSuchSeq(seq))
     }
 
@@ -205,10 +289,24 @@ impl Hashes for Tree<'_> {
                 .ok_or(ReadError::NoSuchSeq((index + 1) << level));
         }
         let first = index << level;
+        let block = first / BLOCK;
+        if let Some(l4) = self.level4(block)? {
+            let at = (first % BLOCK) as usize;
+            if level >= 4 {
+                let from = at >> 4;
+                return Ok(fold(&l4[from..from + (1usize << (level - 4))]));
+            }
+            // Below level 4: the 16 records of one level-4 subtree.
+            let sub = first & !15;
+            let leaves = self.leaves(sub + 1, sub + 16)?;
+            let off = (first - sub) as usize;
+            return leaves
+                .get(off..off + (1usize << level))
+                .map(fold)
+                .ok_or(ReadError::NoSuchSeq(first + (1 << level)));
+        }
         let at = (first % BLOCK) as usize;
-        self.with_block(first / BLOCK, |b| {
-            b.get(at..at + (1usize << level)).map(fold)
-        })?
-        .ok_or(ReadError::NoSuchSeq(first + (1 << level)))
+        self.with_block(block, |b| b.get(at..at + (1usize << level)).map(fold))?
+            .ok_or(ReadError::NoSuchSeq(first + (1 << level)))
     }
 }
