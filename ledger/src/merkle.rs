@@ -7,9 +7,9 @@
 //!
 //! The tree functions work over any [`Hashes`] source: a plain list of
 //! leaf hashes (tests, small trees) or the ledger's tile store
-//! ([`crate::tiles`]), which keeps every complete subtree of 256 leaves
+//! ([`crate::tiles`]), which keeps every complete subtree of 16 leaves
 //! and above, so a proof over millions of records reads at most one
-//! 256-record block of the log.
+//! level-4 subtree (16 records) of the log.
 
 use sha2::{Digest, Sha256};
 

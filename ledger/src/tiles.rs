@@ -1,10 +1,12 @@
 //! The Merkle tree of a ledger, kept as the hashes of its complete
 //! 256-record subtrees (level 8, as C2SP tlog-tiles cut them) in
 //! `LEDGER/merkle/level8.bin`, with every higher level rebuilt in memory
-//! on open. A proof then needs the hashes of at most one 256-record block
-//! below level 8, read from the log. The file is derived: it is bound to
-//! the chain hash of the last record it covers and checksummed, and
-//! rebuilt from the log whenever either does not hold.
+//! on open, and the 16 level-4 roots of each block in `merkle/level4.bin`
+//! (each block's checked against its level-8 root when read). A proof then
+//! reads 16 records of the log (the whole block only for the last, partial
+//! one). The files are derived: level 8 is bound to the chain hash of the
+//! last record it covers and checksummed, and both are rebuilt from the
+//! log whenever that does not hold.
 
 use crate::chain::ChainHead;
 use crate::merkle::{self, leaf_hash, node_hash, Hash, Hashes};
