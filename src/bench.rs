@@ -68,6 +68,20 @@ pub(crate) fn sample(i: u64, base: i64) -> Draft {
     }
 }
 
+/// A new ledger in `dir` whose first event records the rule-set text
+/// `rules` at `at` (the benchmarks' common start).
+pub(crate) fn ledger_with_rules(dir: &Path, rules: &str, at: Instant) -> Result<Ledger> {
+    let (mut ledger, _) = Ledger::create(dir, LedgerOptions::default())?;
+    let actor = Actor {
+        party: Party::Customer,
+        identity: "bench".into(),
+        operated_by: None,
+    };
+    let draft = crate::rules::rule_set_draft(rules, Path::new("bench.toml"), actor, at)?;
+    ledger.append(vec![draft], None, at)?;
+    Ok(ledger)
+}
+
 pub(crate) fn rule_set(now: Instant) -> Result<Draft> {
     let text = format!(
         "stream = \"{STREAM}\"\nrule_set_id = \"bench\"\neffective_from = \"2025-01\"\n\

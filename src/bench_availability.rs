@@ -7,11 +7,10 @@
 
 use crate::bench::{status_kib, Rng};
 use anyhow::{Context, Result};
-use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
 use slaledger_ledger::store::{Ledger, LedgerOptions};
 use slaledger_ledger::time::Instant;
-use slaledger_ledger::vocab::{Month, Party};
+use slaledger_ledger::vocab::Month;
 use slaledger_replay::month::{month_report, stream_events, MonthQuery};
 use slaledger_replay::quarter::{quarter_from_events, QuarterQuery};
 use std::fmt::Write as _;
@@ -143,14 +142,7 @@ fn month_lines(m: Month, incidents: u32, rng: &mut Rng) -> String {
 
 fn build(dir: &Path, months: &[Month], incidents: u32) -> Result<usize> {
     let now = Instant::parse("2026-01-15T00:00:00Z")?;
-    let (mut ledger, _) = Ledger::create(dir, LedgerOptions::default())?;
-    let actor = Actor {
-        party: Party::Customer,
-        identity: "bench".into(),
-        operated_by: None,
-    };
-    let draft = crate::rules::rule_set_draft(&rules(), Path::new("bench.toml"), actor, now)?;
-    ledger.append(vec![draft], None, now)?;
+    let mut ledger = crate::bench::ledger_with_rules(dir, &rules(), now)?;
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let mut total = 0;
     for m in months {

@@ -4,11 +4,10 @@
 
 use crate::bench::{status_kib, Rng};
 use anyhow::{Context, Result};
-use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
 use slaledger_ledger::store::{Ledger, LedgerOptions};
 use slaledger_ledger::time::Instant;
-use slaledger_ledger::vocab::{Month, Party};
+use slaledger_ledger::vocab::Month;
 use slaledger_replay::month::{month_report, report_from_events, stream_events, MonthQuery};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -104,14 +103,7 @@ fn calendar_days(m: Month) -> u32 {
 /// the number of events.
 pub(crate) fn build_year(dir: &Path, per_month: u32) -> Result<usize> {
     let now = Instant::parse("2026-01-15T00:00:00Z")?;
-    let (mut ledger, _) = Ledger::create(dir, LedgerOptions::default())?;
-    let actor = Actor {
-        party: Party::Customer,
-        identity: "bench".into(),
-        operated_by: None,
-    };
-    let draft = crate::rules::rule_set_draft(&rules(), Path::new("bench.toml"), actor, now)?;
-    ledger.append(vec![draft], None, now)?;
+    let mut ledger = crate::bench::ledger_with_rules(dir, &rules(), now)?;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut total = 0usize;
     for mo in 1..=12u8 {

@@ -8,10 +8,9 @@
 use crate::bench::{status_kib, Rng};
 use crate::bench_availability::{incident_lines, probe_round, rules, POINTS, STREAM};
 use anyhow::{Context, Result};
-use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
 use slaledger_ledger::store::{Ledger, LedgerOptions};
-use slaledger_ledger::vocab::{Month, Party};
+use slaledger_ledger::vocab::Month;
 use slaledger_projections::calendar;
 use slaledger_replay::month::{month_computed, MonthQuery};
 use std::path::Path;
@@ -35,12 +34,7 @@ fn build(dir: &Path, months: &[Month]) -> Result<(usize, Vec<f64>)> {
     let t0 = calendar::month_bounds(first)
         .0
         .saturating_add_millis(-3_600_000);
-    let (mut ledger, _) = Ledger::create(dir, LedgerOptions::default())?;
-    let actor = Actor {
-        party: Party::Customer,
-        identity: "bench".into(),
-        operated_by: None,
-    };
+
     // Nine UI measuring points; the rule set governs from the first month.
     let text: String = rules()
         .lines()
@@ -53,8 +47,7 @@ fn build(dir: &Path, months: &[Month]) -> Result<(usize, Vec<f64>)> {
             }
         })
         .collect();
-    let draft = crate::rules::rule_set_draft(&text, Path::new("bench.toml"), actor, t0)?;
-    ledger.append(vec![draft], None, t0)?;
+    let mut ledger = crate::bench::ledger_with_rules(dir, &text, t0)?;
     let points: Vec<(&str, &str, u8)> = POINTS.iter().copied().filter(|p| p.1 == "ui").collect();
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let (mut total, mut snap_secs) = (0, Vec::new());
