@@ -108,29 +108,27 @@ pub fn run(dir: &Path, what: SnapshotCmd) -> Result<ExitCode> {
             let mut bad = 0;
             let entries = store::list(ledger.dir())?;
             for e in &entries {
-                match snapshots::verify(&ledger, e)? {
-                    Verdict::Matches(m) => println!(
-                        "ok: {} (stream `{}`, months from {}, seq {}) equals its recomputation from the start",
-                        e.path.display(),
-                        m.stream,
-                        m.month,
-                        m.seq
-                    ),
-                    Verdict::Differs(m) => {
-                        bad += 1;
-                        println!(
-                            "FAILED: {} (stream `{}`, months from {}, seq {}) differs from its recomputation from the start",
-                            e.path.display(),
-                            m.stream,
-                            m.month,
-                            m.seq
-                        )
-                    }
+                let (verdict, m) = match snapshots::verify(&ledger, e)? {
+                    Verdict::Matches(m) => ("ok", m),
+                    Verdict::Differs(m) => ("FAILED", m),
                     Verdict::Invalid(reason) => {
                         bad += 1;
-                        println!("INVALID: {}: {reason} (it is never used)", e.path.display())
+                        println!("INVALID: {}: {reason} (it is never used)", e.path.display());
+                        continue;
                     }
+                };
+                let same = verdict == "ok";
+                if !same {
+                    bad += 1;
                 }
+                println!(
+                    "{verdict}: {} (stream `{}`, months from {}, seq {}) {} its recomputation from the start",
+                    e.path.display(),
+                    m.stream,
+                    m.month,
+                    m.seq,
+                    if same { "equals" } else { "differs from" }
+                );
             }
             println!("{} snapshot(s), {bad} failed", entries.len());
             if bad > 0 {

@@ -64,6 +64,22 @@ impl Setup {
             ],
         );
     }
+    /// `prove consistency` from checkpoint file `old` to `new` into `out`.
+    fn consistency(&self, old: &str, new: &str, out: &str) {
+        ok(
+            &self.ledger,
+            &[
+                "prove",
+                "consistency",
+                "--old",
+                &self.p(old),
+                "--new",
+                &self.p(new),
+                "--out",
+                &self.p(out),
+            ],
+        );
+    }
     fn verify(&self, proof: &str) -> (bool, String) {
         let o = run(
             &self.ledger,
@@ -134,19 +150,7 @@ fn a_consistency_proof_shows_the_ledger_only_grew() {
     let more = root().join("examples/bilag6/worked-examples.jsonl");
     ok(&s.ledger, &["append", more.to_str().unwrap()]);
     s.checkpoint("c2.note");
-    ok(
-        &s.ledger,
-        &[
-            "prove",
-            "consistency",
-            "--old",
-            &s.p("c1.note"),
-            "--new",
-            &s.p("c2.note"),
-            "--out",
-            &s.p("c12"),
-        ],
-    );
+    s.consistency("c1.note", "c2.note", "c12");
     let (good, text) = s.verify("c12");
     assert!(good, "{text}");
     assert!(
@@ -594,19 +598,7 @@ fn a_month_is_sealed_after_its_grace_period_and_later_facts_about_it_are_listed(
             &s.p("later.note"),
         ],
     );
-    ok(
-        &s.ledger,
-        &[
-            "prove",
-            "consistency",
-            "--old",
-            &s.p("seal.note"),
-            "--new",
-            &s.p("later.note"),
-            "--out",
-            &s.p("c"),
-        ],
-    );
+    s.consistency("seal.note", "later.note", "c");
     let (good, text) = s.verify("c");
     assert!(good, "{text}");
 }
