@@ -22,6 +22,11 @@ pub const SCHEMA_VERSION: u16 = 1;
 /// A writer-chosen identifier (incident number, window id, event id...).
 pub type Id = compact_str::CompactString;
 
+/// Free text in an event (descriptions, reasons, references). Encoded
+/// exactly as a `String` (a length and UTF-8 bytes); held inline when it
+/// is at most 24 bytes, so decoding short texts allocates nothing.
+pub type Text = compact_str::CompactString;
+
 /// Who recorded an event (SPEC §4.1): a party and an identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -101,9 +106,9 @@ payload!(
         /// blake3 of `content`.
         pub content_hash: DocHash,
         /// Why it was amended.
-        pub reason: String,
+        pub reason: Text,
         /// Reference to the written agreement.
-        pub agreement_ref: String,
+        pub agreement_ref: Text,
     }
 );
 
@@ -120,10 +125,10 @@ payload!(
         /// Channel.
         pub channel: ReportChannel,
         /// Reporting person.
-        pub reporter: String,
+        pub reporter: Text,
         /// Reporting organisation.
         #[serde(default)]
-        pub organisation: Option<String>,
+        pub organisation: Option<Text>,
         /// When the supplier created the record, if known.
         #[serde(default)]
         pub record_created_at: Option<Instant>,
@@ -153,7 +158,7 @@ payload!(
         #[serde(default)]
         pub related_problems: Vec<Id>,
         /// Description.
-        pub description: String,
+        pub description: Text,
     }
 );
 
@@ -170,7 +175,7 @@ payload!(
         /// When the supplier detected it.
         pub detected_at: Instant,
         /// How: monitoring event id, probe trigger, own observation.
-        pub how: String,
+        pub how: Text,
         /// Environment (required when this event opens the incident).
         #[serde(default)]
         pub environment: Option<Environment>,
@@ -191,7 +196,7 @@ payload!(
         pub batch_jobs: Vec<Id>,
         /// Description.
         #[serde(default)]
-        pub description: Option<String>,
+        pub description: Option<Text>,
     }
 );
 
@@ -222,7 +227,7 @@ payload!(
         pub role: CategoryRole,
         /// Reason (required for the customer).
         #[serde(default)]
-        pub reason: Option<String>,
+        pub reason: Option<Text>,
     }
 );
 
@@ -232,7 +237,7 @@ payload!(
         /// Incident id.
         pub incident_id: Id,
         /// The person.
-        pub assignee: String,
+        pub assignee: Text,
         /// When.
         pub assigned_at: Instant,
     }
@@ -249,7 +254,7 @@ payload!(
         pub role: PriorityRole,
         /// Reason.
         #[serde(default)]
-        pub reason: Option<String>,
+        pub reason: Option<Text>,
         /// Dispute id (required for `settlement`).
         #[serde(default)]
         pub dispute_id: Option<Id>,
@@ -282,7 +287,7 @@ payload!(
         /// To priority.
         pub to: Priority,
         /// Written agreement reference.
-        pub agreement_ref: String,
+        pub agreement_ref: Text,
     }
 );
 
@@ -340,7 +345,7 @@ payload!(
         /// Channel.
         pub channel: StatusChannel,
         /// Audience (users, stakeholders).
-        pub audience: String,
+        pub audience: Text,
         /// First notice or update.
         pub sequence: NoticeSequence,
     }
@@ -359,7 +364,7 @@ payload!(
         #[serde(default)]
         pub communicated_at: Option<Instant>,
         /// Description.
-        pub description: String,
+        pub description: Text,
     }
 );
 
@@ -396,7 +401,7 @@ payload!(
         /// When.
         pub at: Instant,
         /// Why.
-        pub reason: String,
+        pub reason: Text,
     }
 );
 
@@ -427,7 +432,7 @@ payload!(
         pub responsible: Responsible,
         /// Which other supplier (for `other_supplier`).
         #[serde(default)]
-        pub other_supplier: Option<String>,
+        pub other_supplier: Option<Text>,
         /// Sub-interval start (default: the whole incident).
         #[serde(default)]
         pub from: Option<Instant>,
@@ -556,7 +561,7 @@ payload!(
         /// New deadline.
         pub deadline: Instant,
         /// Written agreement reference.
-        pub agreement_ref: String,
+        pub agreement_ref: Text,
     }
 );
 
@@ -684,7 +689,7 @@ payload!(
         #[serde(default)]
         pub extraordinary: bool,
         /// Purpose.
-        pub purpose: String,
+        pub purpose: Text,
     }
 );
 
@@ -696,7 +701,7 @@ payload!(
         /// What is approved.
         pub approves: WindowApproval,
         /// Written reference.
-        pub reference: String,
+        pub reference: Text,
     }
 );
 
@@ -720,7 +725,7 @@ payload!(
         /// When.
         pub at: Instant,
         /// Site or component.
-        pub description: String,
+        pub description: Text,
     }
 );
 
@@ -763,7 +768,7 @@ payload!(
         /// Planned slot end.
         pub to: Instant,
         /// Description.
-        pub description: String,
+        pub description: Text,
         /// Emergency change.
         #[serde(default)]
         pub emergency: bool,
@@ -790,7 +795,7 @@ payload!(
         /// Patch id.
         pub patch_id: Id,
         /// Vendor.
-        pub vendor: String,
+        pub vendor: Text,
         /// When released.
         pub released_at: Instant,
         /// Type.
@@ -812,7 +817,7 @@ payload!(
         pub at: Instant,
         /// Written reference (required for a downgrade).
         #[serde(default)]
-        pub reference: Option<String>,
+        pub reference: Option<Text>,
     }
 );
 
@@ -861,7 +866,7 @@ payload!(
         /// When.
         pub at: Instant,
         /// Environment, year covered or duty kind.
-        pub covers: String,
+        pub covers: Text,
         /// Hash of the document.
         pub document_hash: DocHash,
     }
@@ -892,7 +897,7 @@ payload!(
         pub ok: bool,
         /// Error text.
         #[serde(default)]
-        pub error: Option<String>,
+        pub error: Option<Text>,
         /// Payload size in bytes (service: the larger of input and output).
         #[serde(default)]
         pub payload_bytes: Option<u64>,
@@ -938,7 +943,7 @@ payload!(
         /// Gap end.
         pub to: Instant,
         /// Written reference.
-        pub reference: String,
+        pub reference: Text,
     }
 );
 
@@ -1005,7 +1010,7 @@ payload!(
         /// When.
         pub at: Instant,
         /// Why.
-        pub reason: String,
+        pub reason: Text,
     }
 );
 
@@ -1020,7 +1025,7 @@ payload!(
         pub fee_kind: FeeKind,
         /// Invoice reference.
         #[serde(default)]
-        pub invoice_ref: Option<String>,
+        pub invoice_ref: Option<Text>,
     }
 );
 
@@ -1033,10 +1038,10 @@ payload!(
         /// Month.
         pub month: Month,
         /// Value as a decimal string (`"1234"`, `"97.30"`).
-        pub value: String,
+        pub value: Text,
         /// Method reference.
         #[serde(default)]
-        pub method_ref: Option<String>,
+        pub method_ref: Option<Text>,
     }
 );
 
@@ -1044,9 +1049,9 @@ payload!(
     /// `report_comment`: a comment printed in a report.
     pub struct ReportComment {
         /// Period: `YYYY-MM` or `YYYY-MM..YYYY-MM`.
-        pub period: String,
+        pub period: Text,
         /// Text.
-        pub text: String,
+        pub text: Text,
     }
 );
 
@@ -1061,7 +1066,7 @@ payload!(
         pub items: u32,
         /// Item references.
         #[serde(default)]
-        pub item_refs: Vec<String>,
+        pub item_refs: Vec<Text>,
         /// Reason.
         pub reason: MissingReason,
     }
@@ -1081,7 +1086,7 @@ payload!(
         #[serde(default, with = "opt_kind_data")]
         pub replacement: Option<Box<Event>>,
         /// Reason.
-        pub reason: String,
+        pub reason: Text,
         /// Settlement reference (dispute id), optional.
         #[serde(default)]
         pub dispute_id: Option<Id>,
@@ -1101,9 +1106,9 @@ payload!(
         pub subject: DisputeSubject,
         /// Goals and figures concerned.
         #[serde(default)]
-        pub goals: Vec<String>,
+        pub goals: Vec<Text>,
         /// Statement.
-        pub statement: String,
+        pub statement: Text,
     }
 );
 
@@ -1115,11 +1120,11 @@ payload!(
         /// The party whose claim it is.
         pub party: Party,
         /// The overlay (JSON Lines of assumed events and policy values).
-        pub overlay: String,
+        pub overlay: Text,
         /// blake3 of the overlay.
         pub overlay_hash: DocHash,
         /// Statement.
-        pub statement: String,
+        pub statement: Text,
     }
 );
 
@@ -1131,9 +1136,9 @@ payload!(
         /// Exhibit id.
         pub exhibit_id: Id,
         /// Title.
-        pub title: String,
+        pub title: Text,
         /// Media type.
-        pub media_type: String,
+        pub media_type: Text,
         /// Size in bytes.
         pub size: u64,
         /// blake3 of the file.
@@ -1155,7 +1160,7 @@ payload!(
         pub deferred: bool,
         /// Mediator, expert or tribunal.
         #[serde(default)]
-        pub reference: Option<String>,
+        pub reference: Option<Text>,
     }
 );
 

@@ -341,7 +341,9 @@ impl<'a> Inc<'a> {
                 }
                 match e.responsible {
                     Responsible::Supplier => supplier = true,
-                    Responsible::OtherSupplier => third = e.other_supplier.clone(),
+                    Responsible::OtherSupplier => {
+                        third = e.other_supplier.as_ref().map(|s| s.to_string())
+                    }
                     _ => {}
                 }
             }

@@ -339,8 +339,8 @@ impl<'a> Incident<'a> {
     }
 
     /// KPI 1 stop: the later of the first supplier categorisation and the
-    /// first assignment.
-    fn reaction_stop(&self) -> Option<(Instant, Vec<EventRef>)> {
+    /// first assignment, with the two facts behind it.
+    fn reaction_stop(&self) -> Option<(Instant, &'a Fact<'a>, &'a Fact<'a>)> {
         let cat = self
             .categorisations
             .iter()
@@ -349,9 +349,7 @@ impl<'a> Incident<'a> {
             })
             .min_by_key(|f| (f.at, f.seq))?;
         let asg = self.assignments.iter().min_by_key(|f| (f.at, f.seq))?;
-        let mut refs = cat.refs();
-        refs.extend(asg.refs());
-        Some((cat.at.max(asg.at), refs))
+        Some((cat.at.max(asg.at), *cat, *asg))
     }
 
     /// KPI 2 stop: the first resolution after the last reopening, if no
@@ -380,27 +378,89 @@ impl<'a> Incident<'a> {
     }
 }
 
-fn incidents<'a>(facts: &'a Facts<'a>) -> BTreeMap<&'a str, Incident<'a>> {
-    let mut m: BTreeMap<&str, Incident<'_>> = BTreeMap::new();
-    for f in &facts.facts {
-        match &*f.event {
-            Event::IncidentReported(e) => m.entry(&e.incident_id).or_default().reports.push(f),
-            Event::IncidentDetected(e) => {
-                let i = m.entry(&e.incident_id).or_default();
-                if i.detected.is_none() {
-                    i.detected = Some(f);
-                }
-            }
-            Event::IncidentCategorised(e) => {
-                m.entry(&e.incident_id).or_default().categorisations.push(f)
-            }
-            Event::IncidentAssigned(e) => m.entry(&e.incident_id).or_default().assignments.push(f),
-            Event::IncidentResolved(e) => m.entry(&e.incident_id).or_default().resolutions.push(f),
-            Event::IncidentReopened(e) => m.entry(&e.incident_id).or_default().reopenings.push(f),
-            _ => {}
+/// A stream's incidents with the facts about each, in incident-id order.
+struct Incidents<'a> {
+    list: Vec<(&'a str, Incident<'a>)>,
+}
+
+impl<'a> Incidents<'a> {
+    /// Groups the incident facts by incident id. A hash map finds each
+    /// incident while grouping (only looked up, never iterated); the list
+    /// is then sorted by id, so every output keeps the id order.
+    fn of(facts: &'a Facts<'a>) -> Incidents<'a> {
+        let mut at: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
+        let mut list: Vec<(&'a str, Incident<'a>)> = Vec::new();
+        let mut slot = |id: &'a str| -> usize {
+            *at.entry(id).or_insert_with(|| {
+                list.push((id, Incident::default()));
+                list.len() - 1
+            })
+        };
+        let mut put: Vec<(usize, &'a Fact<'a>)> = Vec::new();
+        for f in &facts.facts {
+            let id = match &*f.event {
+                Event::IncidentReported(e) => &e.incident_id,
+                Event::IncidentDetected(e) => &e.incident_id,
+                Event::IncidentCategorised(e) => &e.incident_id,
+                Event::IncidentAssigned(e) => &e.incident_id,
+                Event::IncidentResolved(e) => &e.incident_id,
+                Event::IncidentReopened(e) => &e.incident_id,
+                _ => continue,
+            };
+            put.push((slot(id.as_str()), f));
         }
+        for (i, f) in put {
+            let inc = &mut list[i].1;
+            match &*f.event {
+                Event::IncidentReported(_) => inc.reports.push(f),
+                Event::IncidentDetected(_) if inc.detected.is_none() => inc.detected = Some(f),
+                Event::IncidentCategorised(_) => inc.categorisations.push(f),
+                Event::IncidentAssigned(_) => inc.assignments.push(f),
+                Event::IncidentResolved(_) => inc.resolutions.push(f),
+                Event::IncidentReopened(_) => inc.reopenings.push(f),
+                _ => {}
+            }
+        }
+        list.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        Incidents { list }
     }
-    m
+
+    /// The incident with this id.
+    fn get(&self, id: &str) -> Option<&Incident<'a>> {
+        self.list
+            .binary_search_by(|(k, _)| (*k).cmp(id))
+            .ok()
+            .map(|i| &self.list[i].1)
+    }
+
+    /// Every incident with its id, in id order.
+    fn iter(&self) -> impl Iterator<Item = (&'a str, &Incident<'a>)> {
+        self.list.iter().map(|(id, inc)| (*id, inc))
+    }
+}
+
+/// Memo of [`OpeningHours::next_opening`] per (opening hours, calendar,
+/// instant): a month and the earlier months its yearly cap evaluates ask
+/// for the same contacts' clock starts. Only looked up, never iterated.
+#[derive(Default)]
+struct Openings(
+    std::cell::RefCell<std::collections::HashMap<(usize, usize, i64), Option<Instant>>>,
+);
+
+impl Openings {
+    fn next(&self, desk: &OpeningHours, cal: &Calendar, at: Instant) -> Option<Instant> {
+        let key = (
+            std::ptr::from_ref(desk) as usize,
+            std::ptr::from_ref(cal) as usize,
+            at.millis(),
+        );
+        if let Some(v) = self.0.borrow().get(&key) {
+            return *v;
+        }
+        let v = desk.next_opening(cal, at);
+        self.0.borrow_mut().insert(key, v);
+        v
+    }
 }
 
 // ------------------------------------------------------------- the month
@@ -493,11 +553,17 @@ fn elapsed(start: Instant, until: Instant) -> i64 {
 
 /// Computes month `m` of a Bilag 6 stream; `None` if no rule set governs it.
 pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
-    evaluate_inner(facts, ctx, m, true)
+    // Built once: the yearly cap evaluates every earlier month of the year
+    // over the same incidents and their clocks' starts.
+    let incs = Incidents::of(facts);
+    let openings = Openings::default();
+    evaluate_inner(facts, &incs, &openings, ctx, m, true)
 }
 
 fn evaluate_inner(
     facts: &Facts<'_>,
+    incs: &Incidents<'_>,
+    openings: &Openings,
     ctx: &Context<'_>,
     m: Month,
     with_yearly_cap: bool,
@@ -505,7 +571,6 @@ fn evaluate_inner(
     let rules = (ctx.rules_for)(m)?;
     let pol = ctx.policies;
     let (m_start, m_end) = calendar::month_bounds(m);
-    let incs = incidents(facts);
     let mut goals = Vec::new();
     let mut open = Vec::new();
     let mut findings = Vec::new();
@@ -513,7 +578,7 @@ fn evaluate_inner(
     let desk = rules.opening_hours.get("service_desk");
 
     // Findings: incidents without a category.
-    for (id, inc) in &incs {
+    for (id, inc) in incs.iter() {
         if inc.category().is_none() {
             if let Some((_, f)) = inc.received() {
                 let counted = inc.resolution_stop().is_some() || inc.reaction_stop().is_some();
@@ -535,7 +600,8 @@ fn evaluate_inner(
             k1,
             desk,
             cal,
-            &incs,
+            incs,
+            openings,
             pol,
             ctx.eval,
             m,
@@ -549,7 +615,8 @@ fn evaluate_inner(
             k2,
             desk,
             cal,
-            &incs,
+            incs,
+            openings,
             pol,
             ctx.eval,
             m,
@@ -563,7 +630,7 @@ fn evaluate_inner(
             k3,
             cal,
             facts,
-            &incs,
+            incs,
             pol,
             ctx.eval,
             m,
@@ -584,7 +651,8 @@ fn evaluate_inner(
     let points = Tenths(goals.iter().map(|g| g.points.0).sum());
     // The points of earlier months never depend on later ones, so the
     // yearly cap's recursion ends at January.
-    let earlier = |mm: Month| evaluate_inner(facts, ctx, mm, false).map(|r| r.total.points);
+    let earlier =
+        |mm: Month| evaluate_inner(facts, incs, openings, ctx, mm, false).map(|r| r.total.points);
     let total = month_total(
         facts,
         ctx,
@@ -739,7 +807,8 @@ fn kpi1(
     k: &crate::ruleset::Kpi1,
     desk: &OpeningHours,
     cal: &Calendar,
-    incs: &BTreeMap<&str, Incident<'_>>,
+    incs: &Incidents<'_>,
+    openings: &Openings,
     pol: Policies,
     eval: Instant,
     m: Month,
@@ -755,7 +824,7 @@ fn kpi1(
         }) * MINUTE_MS
     };
     let mut items: Vec<(u8, Measurement)> = Vec::new();
-    for inc in incs.values() {
+    for (_, inc) in incs.iter() {
         let cat_fact = inc.category();
         let cat = cat_fact.map(|c| c.0).unwrap_or(1);
         let stop = inc.reaction_stop();
@@ -763,14 +832,14 @@ fn kpi1(
             if report.at >= m_end {
                 continue; // its clock starts after the month: not in it, not open in it
             }
-            let Some(s) = desk.next_opening(cal, report.at) else {
+            let Some(s) = openings.next(desk, cal, report.at) else {
                 continue;
             };
             // A contact received after its incident was already categorised
             // and assigned is reacted to on receipt: its own stop is never
             // before its start (so a later contact never lands in an
             // earlier month).
-            let stop = stop.as_ref().map(|(t, refs)| ((*t).max(s), refs));
+            let stop = stop.map(|(t, cat, asg)| (t.max(s), cat, asg));
             if skip_early(
                 pol.attribution,
                 s,
@@ -811,14 +880,15 @@ fn kpi1(
                     events: events.clone(),
                 });
             }
-            let Some((stop_at, stop_refs)) = stop else {
+            let Some((stop_at, stop_cat, stop_asg)) = stop else {
                 continue;
             };
             if attributed_month(pol.attribution, s, stop_at) != m {
                 continue;
             }
             let r = value_at(stop_at);
-            events.extend(stop_refs.iter().cloned());
+            events.extend(stop_cat.refs());
+            events.extend(stop_asg.refs());
             events.sort();
             events.dedup();
             items.push((
@@ -937,7 +1007,8 @@ fn kpi2(
     k: &crate::ruleset::Kpi2,
     desk: &OpeningHours,
     cal: &Calendar,
-    incs: &BTreeMap<&str, Incident<'_>>,
+    incs: &Incidents<'_>,
+    openings: &Openings,
     pol: Policies,
     eval: Instant,
     m: Month,
@@ -946,7 +1017,7 @@ fn kpi2(
     open: &mut Vec<OpenClock>,
 ) {
     let mut per_cat: [Vec<Measurement>; 4] = Default::default();
-    for (id, inc) in incs {
+    for (id, inc) in incs.iter() {
         let Some((received, first)) = inc.received() else {
             continue;
         };
@@ -961,7 +1032,7 @@ fn kpi2(
         if from >= m_end {
             continue;
         }
-        let Some(s) = desk.next_opening(cal, from) else {
+        let Some(s) = openings.next(desk, cal, from) else {
             continue;
         };
         if skip_early(
@@ -1142,7 +1213,7 @@ fn kpi3(
     k: &crate::ruleset::Kpi3,
     cal: &Calendar,
     facts: &Facts<'_>,
-    incs: &BTreeMap<&str, Incident<'_>>,
+    incs: &Incidents<'_>,
     pol: Policies,
     eval: Instant,
     m: Month,

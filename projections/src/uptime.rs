@@ -158,7 +158,7 @@ pub fn counter_value(facts: &Facts<'_>, c: &Counter, m: Month) -> Option<(String
         .iter()
         .filter_map(|f| match &*f.event {
             Event::UsageMetricObserved(e) if e.metric_id == c.id && e.month == m => {
-                Some((f.seq, e.value.clone(), f.origin()))
+                Some((f.seq, e.value.to_string(), f.origin()))
             }
             _ => None,
         })

@@ -55,7 +55,7 @@ pub fn disputes_of(events: &[(u64, StoredEvent)], m: Month) -> Vec<Dispute> {
                 if let Some(x) = out.iter_mut().find(|x| x.state.id == d.dispute_id.as_str()) {
                     // A later claim of the same party replaces its earlier one.
                     x.claims.retain(|(p, _, _)| *p != d.party);
-                    x.claims.push((d.party, d.overlay.clone(), r.clone()));
+                    x.claims.push((d.party, d.overlay.to_string(), r.clone()));
                     x.events.push(r);
                 }
             }

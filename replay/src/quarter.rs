@@ -101,11 +101,11 @@ pub fn quarter_from_events(
                         seq: f.seq,
                         id: f.id.to_owned(),
                     },
-                    c.period.clone(),
-                    c.text.clone(),
+                    c.period.to_string(),
+                    c.text.to_string(),
                 ))
             }
-            Event::RuleSetAmended(a) => amendments.push((a.effective_from, a.reason.clone())),
+            Event::RuleSetAmended(a) => amendments.push((a.effective_from, a.reason.to_string())),
             _ => {}
         }
     }
