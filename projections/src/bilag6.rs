@@ -298,24 +298,105 @@ pub fn round_half_up(num: i128, den: i128) -> i64 {
 
 // -------------------------------------------------------------- incidents
 
-#[derive(Debug, Default)]
+/// The kinds of incident facts the Bilag 6 goals read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Reported,
+    Detected,
+    Categorised,
+    Assigned,
+    Resolved,
+    Reopened,
+}
+
+impl Kind {
+    /// The kind of an incident fact and the incident it is about.
+    fn of<'e>(event: &'e Event) -> Option<(Kind, &'e str)> {
+        Some(match event {
+            Event::IncidentReported(e) => (Kind::Reported, e.incident_id.as_str()),
+            Event::IncidentDetected(e) => (Kind::Detected, e.incident_id.as_str()),
+            Event::IncidentCategorised(e) => (Kind::Categorised, e.incident_id.as_str()),
+            Event::IncidentAssigned(e) => (Kind::Assigned, e.incident_id.as_str()),
+            Event::IncidentResolved(e) => (Kind::Resolved, e.incident_id.as_str()),
+            Event::IncidentReopened(e) => (Kind::Reopened, e.incident_id.as_str()),
+            _ => return None,
+        })
+    }
+}
+
+/// One incident: its facts in ledger order, and what the goals derive
+/// from them (found once: a report evaluates its month and every earlier
+/// month of the year for the yearly cap).
+#[derive(Debug, Clone, Copy)]
 struct Incident<'a> {
-    reports: Vec<&'a Fact<'a>>,
-    detected: Option<&'a Fact<'a>>,
-    categorisations: Vec<&'a Fact<'a>>,
-    assignments: Vec<&'a Fact<'a>>,
-    resolutions: Vec<&'a Fact<'a>>,
-    reopenings: Vec<&'a Fact<'a>>,
+    facts: &'a [&'a Fact<'a>],
+    derived: Derived<'a>,
+}
+
+/// An incident's effective category, clock stops and receipt.
+#[derive(Debug, Default, Clone, Copy)]
+struct Derived<'a> {
+    category: Option<(u8, &'a Fact<'a>)>,
+    reaction_stop: Option<(Instant, &'a Fact<'a>, &'a Fact<'a>)>,
+    resolution_stop: Option<&'a Fact<'a>>,
+    received: Option<(Instant, &'a Fact<'a>)>,
 }
 
 impl<'a> Incident<'a> {
+    fn new(facts: &'a [&'a Fact<'a>]) -> Incident<'a> {
+        let mut inc = Incident {
+            facts,
+            derived: Derived::default(),
+        };
+        inc.derived = Derived {
+            category: inc.find_category(),
+            reaction_stop: inc.find_reaction_stop(),
+            resolution_stop: inc.find_resolution_stop(),
+            received: inc.find_received(),
+        };
+        inc
+    }
+
+    /// The incident's facts of one kind, in ledger order.
+    fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &'a Fact<'a>> + 'a {
+        self.facts
+            .iter()
+            .copied()
+            .filter(move |f| Kind::of(&f.event).is_some_and(|(k, _)| k == kind))
+    }
+
+    /// The reports (contacts) of the incident, in ledger order.
+    fn reports(&self) -> impl Iterator<Item = &'a Fact<'a>> + 'a {
+        self.of_kind(Kind::Reported)
+    }
+
+    /// Effective category: see [`Incident::find_category`].
+    fn category(&self) -> Option<(u8, &'a Fact<'a>)> {
+        self.derived.category
+    }
+
+    /// KPI 1 stop: see [`Incident::find_reaction_stop`].
+    fn reaction_stop(&self) -> Option<(Instant, &'a Fact<'a>, &'a Fact<'a>)> {
+        self.derived.reaction_stop
+    }
+
+    /// KPI 2 stop: see [`Incident::find_resolution_stop`].
+    fn resolution_stop(&self) -> Option<&'a Fact<'a>> {
+        self.derived.resolution_stop
+    }
+
+    /// Receipt: see [`Incident::find_received`].
+    fn received(&self) -> Option<(Instant, &'a Fact<'a>)> {
+        self.derived.received
+    }
+
     /// Effective category (SPEC §4.3): the latest customer categorisation
     /// (including the category sent with the report), else the latest
     /// supplier one; with the fact that set it.
-    fn category(&self) -> Option<(u8, &'a Fact<'a>)> {
+    fn find_category(&self) -> Option<(u8, &'a Fact<'a>)> {
         let mut customer: Option<(u64, u8, &'a Fact<'a>)> = None;
         let mut supplier: Option<(u64, u8, &'a Fact<'a>)> = None;
-        for f in &self.reports {
+        for f in self.reports() {
             if let Event::IncidentReported(r) = &*f.event {
                 if let Some(c) = r.customer_category {
                     if customer.is_none_or(|x| x.0 < f.seq) {
@@ -324,7 +405,7 @@ impl<'a> Incident<'a> {
                 }
             }
         }
-        for f in &self.categorisations {
+        for f in self.of_kind(Kind::Categorised) {
             if let Event::IncidentCategorised(c) = &*f.event {
                 let slot = match c.role {
                     CategoryRole::Customer => &mut customer,
@@ -340,16 +421,15 @@ impl<'a> Incident<'a> {
 
     /// KPI 1 stop: the later of the first supplier categorisation and the
     /// first assignment, with the two facts behind it.
-    fn reaction_stop(&self) -> Option<(Instant, &'a Fact<'a>, &'a Fact<'a>)> {
+    fn find_reaction_stop(&self) -> Option<(Instant, &'a Fact<'a>, &'a Fact<'a>)> {
         let cat = self
-            .categorisations
-            .iter()
+            .of_kind(Kind::Categorised)
             .filter(|f| {
                 matches!(&*f.event, Event::IncidentCategorised(c) if c.role == CategoryRole::Supplier)
             })
             .min_by_key(|f| (f.at, f.seq))?;
-        let asg = self.assignments.iter().min_by_key(|f| (f.at, f.seq))?;
-        Some((cat.at.max(asg.at), *cat, *asg))
+        let asg = self.of_kind(Kind::Assigned).min_by_key(|f| (f.at, f.seq))?;
+        Some((cat.at.max(asg.at), cat, asg))
     }
 
     /// KPI 2 stop: the first resolution after the last reopening, if no
@@ -358,70 +438,89 @@ impl<'a> Incident<'a> {
     /// when a second resolution arrives without a reopening in between, and
     /// then "last" would let a later month's duplicate resolution move an
     /// earlier month's stop (see the issue note).
-    fn resolution_stop(&self) -> Option<&'a Fact<'a>> {
-        let last_reopen = self.reopenings.iter().map(|f| (f.at, f.seq)).max();
-        self.resolutions
-            .iter()
+    fn find_resolution_stop(&self) -> Option<&'a Fact<'a>> {
+        let last_reopen = self.of_kind(Kind::Reopened).map(|f| (f.at, f.seq)).max();
+        self.of_kind(Kind::Resolved)
             .filter(|f| last_reopen.is_none_or(|r| (f.at, f.seq) > r))
             .min_by_key(|f| (f.at, f.seq))
-            .copied()
     }
 
     /// The instant the contact was received (first report), else detected.
-    fn received(&self) -> Option<(Instant, &'a Fact<'a>)> {
+    fn find_received(&self) -> Option<(Instant, &'a Fact<'a>)> {
         let first_report = self
-            .reports
-            .iter()
+            .reports()
             .min_by_key(|f| (f.at, f.seq))
-            .map(|f| (f.at, *f));
-        first_report.or(self.detected.map(|f| (f.at, f)))
+            .map(|f| (f.at, f));
+        let detected = self.of_kind(Kind::Detected).next();
+        first_report.or(detected.map(|f| (f.at, f)))
     }
 }
 
-/// A stream's incidents with the facts about each, in incident-id order.
+/// A stream's incident facts grouped by incident: the facts of each
+/// incident contiguous and in ledger order, incidents in id order.
+struct Grouped<'a> {
+    ids: Vec<&'a str>,
+    facts: Vec<&'a Fact<'a>>,
+    /// `facts[bounds[i]..bounds[i + 1]]` are the facts of `ids[i]`.
+    bounds: Vec<usize>,
+}
+
+impl<'a> Grouped<'a> {
+    /// Groups the incident facts by incident id. A hash map finds each
+    /// incident while grouping (only looked up, never iterated); a stable
+    /// sort by the id's rank then keeps every incident's ledger order.
+    fn of(facts: &'a Facts<'a>) -> Grouped<'a> {
+        let mut at: rustc_hash::FxHashMap<&'a str, u32> = rustc_hash::FxHashMap::default();
+        at.reserve(facts.facts.len() / 4);
+        let mut ids: Vec<&'a str> = Vec::new();
+        let mut put: Vec<(u32, &'a Fact<'a>)> = Vec::with_capacity(facts.facts.len());
+        for f in &facts.facts {
+            let Some((_, id)) = Kind::of(&f.event) else {
+                continue;
+            };
+            let i = *at.entry(id).or_insert_with(|| {
+                ids.push(id);
+                (ids.len() - 1) as u32
+            });
+            put.push((i, f));
+        }
+        let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+        order.sort_unstable_by(|a, b| ids[*a as usize].cmp(ids[*b as usize]));
+        let mut rank = vec![0u32; ids.len()];
+        for (r, i) in order.iter().enumerate() {
+            rank[*i as usize] = r as u32;
+        }
+        put.sort_by_key(|(i, _)| rank[*i as usize]);
+        let mut bounds = Vec::with_capacity(ids.len() + 1);
+        let mut last = None;
+        for (k, (i, _)) in put.iter().enumerate() {
+            if last != Some(*i) {
+                bounds.push(k);
+                last = Some(*i);
+            }
+        }
+        bounds.push(put.len());
+        Grouped {
+            ids: order.iter().map(|i| ids[*i as usize]).collect(),
+            facts: put.into_iter().map(|(_, f)| f).collect(),
+            bounds,
+        }
+    }
+}
+
+/// A stream's incidents, in incident-id order.
 struct Incidents<'a> {
     list: Vec<(&'a str, Incident<'a>)>,
 }
 
 impl<'a> Incidents<'a> {
-    /// Groups the incident facts by incident id. A hash map finds each
-    /// incident while grouping (only looked up, never iterated); the list
-    /// is then sorted by id, so every output keeps the id order.
-    fn of(facts: &'a Facts<'a>) -> Incidents<'a> {
-        let mut at: std::collections::HashMap<&'a str, usize> = std::collections::HashMap::new();
-        let mut list: Vec<(&'a str, Incident<'a>)> = Vec::new();
-        let mut slot = |id: &'a str| -> usize {
-            *at.entry(id).or_insert_with(|| {
-                list.push((id, Incident::default()));
-                list.len() - 1
-            })
-        };
-        let mut put: Vec<(usize, &'a Fact<'a>)> = Vec::new();
-        for f in &facts.facts {
-            let id = match &*f.event {
-                Event::IncidentReported(e) => &e.incident_id,
-                Event::IncidentDetected(e) => &e.incident_id,
-                Event::IncidentCategorised(e) => &e.incident_id,
-                Event::IncidentAssigned(e) => &e.incident_id,
-                Event::IncidentResolved(e) => &e.incident_id,
-                Event::IncidentReopened(e) => &e.incident_id,
-                _ => continue,
-            };
-            put.push((slot(id.as_str()), f));
-        }
-        for (i, f) in put {
-            let inc = &mut list[i].1;
-            match &*f.event {
-                Event::IncidentReported(_) => inc.reports.push(f),
-                Event::IncidentDetected(_) if inc.detected.is_none() => inc.detected = Some(f),
-                Event::IncidentCategorised(_) => inc.categorisations.push(f),
-                Event::IncidentAssigned(_) => inc.assignments.push(f),
-                Event::IncidentResolved(_) => inc.resolutions.push(f),
-                Event::IncidentReopened(_) => inc.reopenings.push(f),
-                _ => {}
-            }
-        }
-        list.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    fn new(g: &'a Grouped<'a>) -> Incidents<'a> {
+        let list = g
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, Incident::new(&g.facts[g.bounds[i]..g.bounds[i + 1]])))
+            .collect();
         Incidents { list }
     }
 
@@ -443,9 +542,7 @@ impl<'a> Incidents<'a> {
 /// instant): a month and the earlier months its yearly cap evaluates ask
 /// for the same contacts' clock starts. Only looked up, never iterated.
 #[derive(Default)]
-struct Openings(
-    std::cell::RefCell<std::collections::HashMap<(usize, usize, i64), Option<Instant>>>,
-);
+struct Openings(std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize, i64), Option<Instant>>>);
 
 impl Openings {
     fn next(&self, desk: &OpeningHours, cal: &Calendar, at: Instant) -> Option<Instant> {
@@ -555,7 +652,8 @@ fn elapsed(start: Instant, until: Instant) -> i64 {
 pub fn evaluate(facts: &Facts<'_>, ctx: &Context<'_>, m: Month) -> Option<MonthResult> {
     // Built once: the yearly cap evaluates every earlier month of the year
     // over the same incidents and their clocks' starts.
-    let incs = Incidents::of(facts);
+    let grouped = Grouped::of(facts);
+    let incs = Incidents::new(&grouped);
     let openings = Openings::default();
     evaluate_inner(facts, &incs, &openings, ctx, m, true)
 }
@@ -828,7 +926,7 @@ fn kpi1(
         let cat_fact = inc.category();
         let cat = cat_fact.map(|c| c.0).unwrap_or(1);
         let stop = inc.reaction_stop();
-        for report in &inc.reports {
+        for report in inc.reports() {
             if report.at >= m_end {
                 continue; // its clock starts after the month: not in it, not open in it
             }
@@ -1021,7 +1119,7 @@ fn kpi2(
         let Some((received, first)) = inc.received() else {
             continue;
         };
-        let registered = inc.reports.iter().find_map(|f| match &*f.event {
+        let registered = inc.reports().find_map(|f| match &*f.event {
             Event::IncidentReported(r) => r.record_created_at,
             _ => None,
         });
