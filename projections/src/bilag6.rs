@@ -311,7 +311,7 @@ enum Kind {
 
 impl Kind {
     /// The kind of an incident fact and the incident it is about.
-    fn of<'e>(event: &'e Event) -> Option<(Kind, &'e str)> {
+    fn of(event: &Event) -> Option<(Kind, &str)> {
         Some(match event {
             Event::IncidentReported(e) => (Kind::Reported, e.incident_id.as_str()),
             Event::IncidentDetected(e) => (Kind::Detected, e.incident_id.as_str()),
