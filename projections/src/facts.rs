@@ -156,7 +156,7 @@ pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
     let corrected = corrected_ids(events);
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     type Slot<'e> = (u64, &'e str, Instant, Option<Cow<'e, Event>>, Vec<EventRef>);
-    let mut slots: Vec<Slot<'_>> = Vec::new();
+    let mut slots: Vec<Slot<'_>> = Vec::with_capacity(events.len());
     let mut corrections = Vec::new();
     for (seq, ev) in events {
         if let Event::Correction(c) = &ev.event {

@@ -281,9 +281,10 @@ pub fn month_computed(ledger: &Ledger, q: &MonthQuery) -> Result<Computed, Repla
         use_snapshots: q.use_snapshots,
     };
     let loaded = slaledger_snapshots::load(ledger, &req)?;
-    let report = report_from_read(&loaded.read, q)?;
+    let report = report_from_read(&loaded.read, q);
+    loaded.read.release();
     Ok(Computed {
-        report,
+        report: report?,
         used: loaded.used,
         warnings: loaded.warnings,
     })
@@ -297,18 +298,30 @@ pub fn report_from_events(
     last_recorded: Instant,
     q: &MonthQuery,
 ) -> Result<Report, ReplayError> {
-    let read = StreamRead {
-        events: events.to_vec(),
-        head,
-        last_recorded,
-        latest_occurred: events.iter().map(|(_, e)| e.occurred_at).max(),
-    };
-    report_from_read(&read, q)
+    let latest_occurred = events.iter().map(|(_, e)| e.occurred_at).max();
+    report_from_parts(events, head, last_recorded, latest_occurred, q)
 }
 
 /// Computes the report of one month from a stream read.
 pub fn report_from_read(read: &StreamRead, q: &MonthQuery) -> Result<Report, ReplayError> {
-    let (events, head) = (&read.events[..], read.head);
+    report_from_parts(
+        &read.events,
+        read.head,
+        read.last_recorded,
+        read.latest_occurred,
+        q,
+    )
+}
+
+/// The report of one month from the parts of a stream read (see
+/// [`StreamRead`]), borrowed.
+fn report_from_parts(
+    events: &[(u64, StoredEvent)],
+    head: (u64, [u8; 32]),
+    last_recorded: Instant,
+    latest_occurred: Option<Instant>,
+    q: &MonthQuery,
+) -> Result<Report, ReplayError> {
     if events.is_empty() {
         return Err(ReplayError::UnknownStream(q.stream.clone()));
     }
@@ -330,12 +343,8 @@ pub fn report_from_read(read: &StreamRead, q: &MonthQuery) -> Result<Report, Rep
             return Err(ReplayError::EvalBeforeAsOf { eval: t, as_of: a });
         }
     }
-    let (eval, eval_source) = slaledger_snapshots::resolve_eval(
-        q.eval,
-        q.as_of,
-        read.latest_occurred,
-        read.last_recorded,
-    );
+    let (eval, eval_source) =
+        slaledger_snapshots::resolve_eval(q.eval, q.as_of, latest_occurred, last_recorded);
     // Policy overrides (SPEC §9.4), for this replay only.
     let mut v = v.clone();
     let names: Vec<&'static str> = v

