@@ -347,11 +347,14 @@ impl OpeningHours {
     }
 
     /// The open intervals of date `d` as instants, in order.
-    fn ranges_of(&self, cal: &Calendar, d: NaiveDate) -> Vec<(Instant, Instant)> {
-        if self.arbejdsdage_only && !cal.is_arbejdsdag(d) {
-            return Vec::new();
-        }
-        let at = |min: u32| {
+    fn ranges_of(
+        &self,
+        cal: &Calendar,
+        d: NaiveDate,
+    ) -> impl Iterator<Item = (Instant, Instant)> + '_ {
+        // A closed day has no ranges; computed lazily, without allocating.
+        let open = !self.arbejdsdage_only || cal.is_arbejdsdag(d);
+        let at = move |min: u32| {
             if min >= 24 * 60 {
                 start_of_day(d.succ_opt().unwrap_or(d))
             } else {
@@ -360,18 +363,21 @@ impl OpeningHours {
                 ))
             }
         };
-        self.days[d.weekday().num_days_from_monday() as usize]
+        let ranges: &[(u32, u32)] = if open {
+            &self.days[d.weekday().num_days_from_monday() as usize]
+        } else {
+            &[]
+        };
+        ranges
             .iter()
-            .map(|&(f, t)| (at(f), at(t)))
+            .map(move |&(f, t)| (at(f), at(t)))
             .filter(|(a, b)| a < b)
-            .collect()
     }
 
     /// True iff `t` is inside the opening hours (the closing minute is outside).
     pub fn is_inside(&self, cal: &Calendar, t: Instant) -> bool {
         self.ranges_of(cal, local_date(t))
-            .iter()
-            .any(|(a, b)| *a <= t && t < *b)
+            .any(|(a, b)| a <= t && t < b)
     }
 
     /// The next opening of `t`: `t` itself if inside, else the start of the
