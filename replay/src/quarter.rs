@@ -27,7 +27,9 @@ pub struct QuarterQuery {
 /// The quarterly report of a stream, as the ledger stands at its head.
 pub fn quarter_report(ledger: &Ledger, q: &QuarterQuery) -> Result<Report, ReplayError> {
     let read = stream_events(ledger, &q.stream)?;
-    quarter_from_events(&read.events, read.head, read.last_recorded, q)
+    let report = quarter_from_events(&read.events, read.head, read.last_recorded, q);
+    read.release();
+    report
 }
 
 /// Whether a `report_comment` period (`YYYY-MM`, `YYYY-MM..YYYY-MM` or
