@@ -87,14 +87,8 @@ pub fn stream_events_between(
         if bad.is_some() {
             return;
         }
-        let mut mine: Vec<(u64, &[u8])> = Vec::with_capacity(records.len());
-        mine.extend(
-            records
-                .iter()
-                .filter(|(_, r)| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream))
-                .copied(),
-        );
-        match decode_all(&mine, threads) {
+        let mine = |r: &[u8]| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream);
+        match decode_where(records, &mine, threads) {
             Ok(mut decoded) => {
                 if events.is_empty() {
                     events = decoded;
@@ -129,9 +123,22 @@ pub fn decode_all(
     records: &[(u64, &[u8])],
     threads: usize,
 ) -> Result<Vec<(u64, StoredEvent)>, ReadError> {
+    decode_where(records, &|_| true, threads)
+}
+
+/// Like [`decode_all`], but only the records `keep` accepts; each thread
+/// tests its own part, so the test runs on every core too.
+pub fn decode_where(
+    records: &[(u64, &[u8])],
+    keep: &(dyn Fn(&[u8]) -> bool + Sync),
+    threads: usize,
+) -> Result<Vec<(u64, StoredEvent)>, ReadError> {
     let decode = |part: &[(u64, &[u8])], capacity: usize| {
         let mut out = Vec::with_capacity(capacity);
         for (seq, r) in part {
+            if !keep(r) {
+                continue;
+            }
             match encoding::decode_record(r) {
                 Ok(ev) => out.push((*seq, ev)),
                 Err(e) => {
@@ -154,7 +161,8 @@ pub fn decode_all(
             .iter()
             .enumerate()
             .map(|(i, part)| {
-                // The first part gets room for all, so the others move in.
+                // The first part gets room for all, so the others move in
+                // (an upper bound: records `keep` refuses take no room).
                 let cap = if i == 0 { records.len() } else { part.len() };
                 scope.spawn(move || decode(part, cap))
             })
