@@ -204,7 +204,7 @@ pub fn samples<'a>(
     }
     // Stable: equal instants keep ledger order.
     out.sort_by_key(|s| (s.at, s.seq));
-    let mut ix: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut ix: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
     for s in &mut out {
         let n = ix.len();
         s.point_ix = *ix.entry(s.point).or_insert(n);
@@ -252,8 +252,8 @@ fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
     // Grouped through a hash map; the result is sorted, so its iteration
     // order never reaches an output.
     // A round has one sample per measuring point: reserve for few per round.
-    let mut by: std::collections::HashMap<(u8, &str), Package> =
-        std::collections::HashMap::with_capacity(samples.len() / 4 + 1);
+    let mut by: rustc_hash::FxHashMap<(u8, &str), Package> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(samples.len() / 4 + 1, Default::default());
     for (i, s) in samples.iter().enumerate() {
         let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
         let p = by.entry((k, s.round)).or_insert_with(|| Package {
