@@ -467,8 +467,9 @@ struct Grouped<'a> {
 
 impl<'a> Grouped<'a> {
     /// Groups the incident facts by incident id. A hash map finds each
-    /// incident while grouping (only looked up, never iterated); a stable
-    /// sort by the id's rank then keeps every incident's ledger order.
+    /// incident while grouping (only looked up, never iterated); the facts
+    /// are then placed by counting, in id order, each incident's in ledger
+    /// order.
     fn of(facts: &'a Facts<'a>) -> Grouped<'a> {
         let mut at: rustc_hash::FxHashMap<&'a str, u32> = rustc_hash::FxHashMap::default();
         at.reserve(facts.facts.len() / 4);
@@ -486,23 +487,29 @@ impl<'a> Grouped<'a> {
         }
         let mut order: Vec<u32> = (0..ids.len() as u32).collect();
         order.sort_unstable_by(|a, b| ids[*a as usize].cmp(ids[*b as usize]));
-        let mut rank = vec![0u32; ids.len()];
-        for (r, i) in order.iter().enumerate() {
-            rank[*i as usize] = r as u32;
+        // Placed by counting: each incident's facts land in the stretch of
+        // its id rank, in ledger order.
+        let mut count = vec![0usize; ids.len()];
+        for (i, _) in &put {
+            count[*i as usize] += 1;
         }
-        put.sort_by_key(|(i, _)| rank[*i as usize]);
         let mut bounds = Vec::with_capacity(ids.len() + 1);
-        let mut last = None;
-        for (k, (i, _)) in put.iter().enumerate() {
-            if last != Some(*i) {
-                bounds.push(k);
-                last = Some(*i);
-            }
+        let mut next = vec![0usize; ids.len()];
+        let mut offset = 0;
+        for i in &order {
+            bounds.push(offset);
+            next[*i as usize] = offset;
+            offset += count[*i as usize];
         }
-        bounds.push(put.len());
+        bounds.push(offset);
+        let mut placed: Vec<Option<&'a Fact<'a>>> = vec![None; put.len()];
+        for (i, f) in put {
+            placed[next[i as usize]] = Some(f);
+            next[i as usize] += 1;
+        }
         Grouped {
             ids: order.iter().map(|i| ids[*i as usize]).collect(),
-            facts: put.into_iter().map(|(_, f)| f).collect(),
+            facts: placed.into_iter().flatten().collect(),
             bounds,
         }
     }
