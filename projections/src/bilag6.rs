@@ -8,7 +8,7 @@
 //! arithmetic throughout: percentages are exact fractions, points tenths,
 //! money øre.
 
-use crate::calendar::{self, Calendar, LocalDeadline, OpeningHours, HOUR_MS, MINUTE_MS};
+use crate::calendar::{self, Calendar, DayRanges, LocalDeadline, OpeningHours, HOUR_MS, MINUTE_MS};
 use crate::facts::{EventRef, Fact, Facts};
 use crate::ruleset::{
     Attribution, ClockPolicy, Kpi1Grouping, Kpi2Start, Kpi4Month, Kpi4RejectedReport, Policies,
@@ -546,23 +546,28 @@ impl<'a> Incidents<'a> {
 }
 
 /// Memo of [`OpeningHours::next_opening`] per (opening hours, calendar,
-/// instant): a month and the earlier months its yearly cap evaluates ask
+/// instant), with each date's opening ranges kept per (opening hours,
+/// calendar): a month and the earlier months its yearly cap evaluates ask
 /// for the same contacts' clock starts. Only looked up, never iterated.
 #[derive(Default)]
-struct Openings(std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize, i64), Option<Instant>>>);
+struct Openings {
+    at: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize, i64), Option<Instant>>>,
+    days: std::cell::RefCell<rustc_hash::FxHashMap<(usize, usize), std::rc::Rc<DayRanges>>>,
+}
 
 impl Openings {
     fn next(&self, desk: &OpeningHours, cal: &Calendar, at: Instant) -> Option<Instant> {
-        let key = (
+        let pair = (
             std::ptr::from_ref(desk) as usize,
             std::ptr::from_ref(cal) as usize,
-            at.millis(),
         );
-        if let Some(v) = self.0.borrow().get(&key) {
+        let key = (pair.0, pair.1, at.millis());
+        if let Some(v) = self.at.borrow().get(&key) {
             return *v;
         }
-        let v = desk.next_opening(cal, at);
-        self.0.borrow_mut().insert(key, v);
+        let days = self.days.borrow_mut().entry(pair).or_default().clone();
+        let v = desk.next_opening_memo(cal, at, &days);
+        self.at.borrow_mut().insert(key, v);
         v
     }
 }

@@ -22,6 +22,30 @@ pub const HOUR_MS: i64 = 3_600_000;
 /// years, is a rule-set error caught at validation).
 const SEARCH_DAYS: i64 = 800;
 
+/// Opening ranges by local date, for [`OpeningHours::next_opening_memo`].
+/// Only looked up, never iterated.
+#[derive(Debug, Default)]
+pub struct DayRanges(std::cell::RefCell<rustc_hash::FxHashMap<NaiveDate, Vec<(Instant, Instant)>>>);
+
+impl DayRanges {
+    /// Calls `f` with the ranges of `d`, computing them with `make` the
+    /// first time.
+    fn with<R>(
+        &self,
+        d: NaiveDate,
+        make: impl FnOnce() -> Vec<(Instant, Instant)>,
+        f: impl FnOnce(&[(Instant, Instant)]) -> R,
+    ) -> R {
+        if let Some(r) = self.0.borrow().get(&d) {
+            return f(r);
+        }
+        let r = make();
+        let out = f(&r);
+        self.0.borrow_mut().insert(d, r);
+        out
+    }
+}
+
 // ------------------------------------------------------------------ time zone
 
 /// The local (Copenhagen) date and time of an instant.
@@ -389,6 +413,36 @@ impl OpeningHours {
                 if t < b {
                     return Some(a.max(t));
                 }
+            }
+            d = d.succ_opt()?;
+        }
+        None
+    }
+
+    /// Like [`OpeningHours::next_opening`], with each local date's opening
+    /// ranges computed once and kept in `memo` (which must only ever be used
+    /// with this schedule and calendar): a report asks for the clock starts
+    /// of thousands of contacts that fall on a few hundred dates.
+    pub fn next_opening_memo(
+        &self,
+        cal: &Calendar,
+        t: Instant,
+        memo: &DayRanges,
+    ) -> Option<Instant> {
+        let mut d = local_date(t);
+        for _ in 0..SEARCH_DAYS {
+            let found = memo.with(
+                d,
+                || self.ranges_of(cal, d).collect(),
+                |ranges| {
+                    ranges
+                        .iter()
+                        .find(|(_, b)| t < *b)
+                        .map(|(a, _)| (*a).max(t))
+                },
+            );
+            if found.is_some() {
+                return found;
             }
             d = d.succ_opt()?;
         }
