@@ -72,8 +72,32 @@ impl Instant {
 }
 
 impl fmt::Display for Instant {
+    /// RFC 3339 in UTC with milliseconds and `Z`, e.g.
+    /// `2025-06-01T10:00:00.000Z`: chrono's `to_rfc3339_opts(Millis, true)`
+    /// written without allocating (reports print tens of thousands of
+    /// instants); years outside 0000-9999 are left to chrono.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_utc().to_rfc3339_opts(SecondsFormat::Millis, true))
+        use chrono::{Datelike, Timelike};
+        let t = self.to_utc();
+        let year = t.year();
+        if !(0..=9999).contains(&year) {
+            return f.write_str(&t.to_rfc3339_opts(SecondsFormat::Millis, true));
+        }
+        let mut b = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut v: u32| {
+            for i in (0..width).rev() {
+                b[at + i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, 4, year as u32);
+        put(5, 2, t.month());
+        put(8, 2, t.day());
+        put(11, 2, t.hour());
+        put(14, 2, t.minute());
+        put(17, 2, t.second());
+        put(20, 3, t.timestamp_subsec_millis());
+        f.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -101,6 +125,46 @@ impl<'de> Deserialize<'de> for Instant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn display_equals_chrono_rfc3339_millis() {
+        let chrono_text = |i: Instant| i.to_utc().to_rfc3339_opts(SecondsFormat::Millis, true);
+        let ms_of = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .timestamp_millis()
+        };
+        let year0 = ms_of("0000-01-01T00:00:00Z");
+        let year9999_end = ms_of("9999-12-31T23:59:59.999Z");
+        // Edges: the epoch, before it, year 0 and 9999, outside them, leap days.
+        let mut cases: Vec<i64> = vec![
+            0,
+            -1,
+            1,
+            999,
+            -86_400_000,
+            year0,
+            year0 - 1,
+            year9999_end,
+            year9999_end + 1,
+            Instant::parse("2024-02-29T23:59:59.999Z").unwrap().millis(),
+            Instant::parse("2025-10-26T01:00:00Z").unwrap().millis(),
+            i64::MAX,
+            i64::MIN,
+        ];
+        // And a spread of instants over five centuries.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            cases.push((x % 16_000_000_000_000) as i64 - 3_000_000_000_000);
+        }
+        for ms in cases {
+            let i = Instant::from_millis(ms);
+            assert_eq!(i.to_string(), chrono_text(i), "instant {ms}");
+        }
+    }
 
     #[test]
     fn any_offset_is_stored_as_utc() {

@@ -28,7 +28,8 @@ fn outcome(o: SettlementOutcome) -> &'static str {
 pub fn disputes_of(events: &[(u64, StoredEvent)], m: Month) -> Vec<Dispute> {
     let mut out: Vec<Dispute> = Vec::new();
     for (seq, ev) in events {
-        let r = EventRef {
+        // Only dispute events need a reference (most events are not).
+        let r = || EventRef {
             seq: *seq,
             id: ev.id.to_string(),
         };
@@ -42,21 +43,21 @@ pub fn disputes_of(events: &[(u64, StoredEvent)], m: Month) -> Vec<Dispute> {
                 },
                 policies: Vec::new(),
                 claims: Vec::new(),
-                events: vec![r],
+                events: vec![r()],
             }),
             Event::DisputeStageChanged(d) => {
                 if let Some(x) = out.iter_mut().find(|x| x.state.id == d.dispute_id.as_str()) {
                     x.state.stage = d.to.as_str();
                     x.state.deferred = d.deferred;
-                    x.events.push(r);
+                    x.events.push(r());
                 }
             }
             Event::DisputeClaimSubmitted(d) => {
                 if let Some(x) = out.iter_mut().find(|x| x.state.id == d.dispute_id.as_str()) {
                     // A later claim of the same party replaces its earlier one.
                     x.claims.retain(|(p, _, _)| *p != d.party);
-                    x.claims.push((d.party, d.overlay.to_string(), r.clone()));
-                    x.events.push(r);
+                    x.claims.push((d.party, d.overlay.to_string(), r()));
+                    x.events.push(r());
                 }
             }
             Event::DisputeSettled(d) => {
@@ -66,11 +67,11 @@ pub fn disputes_of(events: &[(u64, StoredEvent)], m: Month) -> Vec<Dispute> {
                         .iter()
                         .find(|(mm, _)| *mm == m)
                         .map(|(_, b)| *b);
-                    x.state.settled = Some((outcome(d.outcome), ev.occurred_at, r.clone(), agreed));
+                    x.state.settled = Some((outcome(d.outcome), ev.occurred_at, r(), agreed));
                     if d.months.contains(&m) && d.outcome != SettlementOutcome::Withdrawn {
                         x.policies = d.policies.clone();
                     }
-                    x.events.push(r);
+                    x.events.push(r());
                 }
             }
             _ => {}
