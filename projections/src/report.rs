@@ -158,21 +158,21 @@ enum LimitJ {
     },
     Deadline {
         comparison: &'static str,
-        deadline: String,
+        deadline: Instant,
     },
 }
 
 #[derive(Serialize)]
 struct MeasJ<'a> {
     category: Option<u8>,
-    deadline: Option<String>,
+    deadline: Option<Instant>,
     events: Vec<RefJ<'a>>,
     limit: LimitJ,
     object: &'a str,
     points: String,
-    start: String,
+    start: Instant,
     state: Option<&'static str>,
-    stop: Option<String>,
+    stop: Option<Instant>,
     unit: &'static str,
     units_over: i64,
     value_ms: Option<i64>,
@@ -182,7 +182,7 @@ struct MeasJ<'a> {
 fn measurement(m: &Measurement) -> MeasJ<'_> {
     MeasJ {
         category: m.category,
-        deadline: m.deadline.map(|d| d.to_string()),
+        deadline: m.deadline,
         events: refs(&m.events),
         limit: match &m.limit {
             Limit::Duration { ms, strict } => LimitJ::Duration {
@@ -191,14 +191,14 @@ fn measurement(m: &Measurement) -> MeasJ<'_> {
             },
             Limit::Deadline(d) => LimitJ::Deadline {
                 comparison: "≤",
-                deadline: d.to_string(),
+                deadline: *d,
             },
         },
         object: &m.object,
         points: m.points.display(),
-        start: m.start.to_string(),
+        start: m.start,
         state: m.state,
-        stop: m.stop.map(|t| t.to_string()),
+        stop: m.stop,
         unit: m.unit,
         units_over: m.units_over,
         value_ms: m.value_ms,
@@ -209,7 +209,7 @@ fn measurement(m: &Measurement) -> MeasJ<'_> {
 #[derive(Serialize)]
 struct OpenJ<'a> {
     category: Option<u8>,
-    deadline: Option<String>,
+    deadline: Option<Instant>,
     elapsed_at_evaluation_ms: i64,
     elapsed_at_month_end_ms: i64,
     events: Vec<RefJ<'a>>,
@@ -217,14 +217,14 @@ struct OpenJ<'a> {
     object: &'a str,
     overdue: bool,
     points_if_stopped_at_evaluation: Option<String>,
-    start: String,
+    start: Instant,
     state: &'static str,
 }
 
 fn open_clock(c: &OpenClock) -> OpenJ<'_> {
     OpenJ {
         category: c.category,
-        deadline: c.deadline.map(|d| d.to_string()),
+        deadline: c.deadline,
         elapsed_at_evaluation_ms: c.elapsed_eval_ms,
         elapsed_at_month_end_ms: c.elapsed_month_end_ms,
         events: refs(&c.events),
@@ -232,7 +232,7 @@ fn open_clock(c: &OpenClock) -> OpenJ<'_> {
         object: &c.object,
         overdue: c.overdue,
         points_if_stopped_at_evaluation: c.points_if_stopped_now.map(|p| p.display()),
-        start: c.start.to_string(),
+        start: c.start,
         state: c.state,
     }
 }
@@ -485,6 +485,7 @@ struct ReportJ<'a> {
     open_clocks: Vec<OpenJ<'a>>,
     parameters: ParamsJ<'a>,
     report: &'static str,
+    /// Must stay the last field: `month_report_json` appends it as text.
     #[serde(skip_serializing_if = "Option::is_none")]
     report_hash: Option<String>,
 }
@@ -759,11 +760,17 @@ pub fn month_report_json(
     // serde_json never fails on these types (string keys, no floats).
     let without = serde_json::to_string(&report).unwrap_or_default();
     let hash = blake3::hash(without.as_bytes()).to_hex().to_string();
-    report.report_hash = Some(hash.clone());
-    Report {
-        canonical: serde_json::to_string(&report).unwrap_or_default(),
-        hash,
-    }
+    // `report_hash` is the last field of `ReportJ` (keys in byte order), so
+    // the canonical text is `without` with it appended: the same bytes as
+    // serialising the report again with the hash set, at half the cost.
+    let canonical = match without.strip_suffix('}') {
+        Some(body) => format!("{body},\"report_hash\":\"{hash}\"}}"),
+        None => {
+            report.report_hash = Some(hash.clone());
+            serde_json::to_string(&report).unwrap_or_default()
+        }
+    };
+    Report { canonical, hash }
 }
 
 fn minutes(ms: i64) -> String {
