@@ -226,7 +226,7 @@ pub const PENDING_B72A_POLICIES: &[(&str, &[&str])] = &[
 ];
 
 /// Every policy of SPEC §5.8 with the value in force. Fields absent from the
-/// rule set take SPEC's default; [`Policies::origins`] says which.
+/// rule set take SPEC's default; [`RuleSet::policy_origin`] says which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Policies {
     /// `clock`.
