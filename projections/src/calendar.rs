@@ -22,6 +22,23 @@ pub const HOUR_MS: i64 = 3_600_000;
 /// years, is a rule-set error caught at validation).
 const SEARCH_DAYS: i64 = 800;
 
+/// Walks the local dates from `t`'s for at most [`SEARCH_DAYS`] days and
+/// returns the first opening `on_day` finds (the next-opening search of
+/// [`OpeningHours::next_opening`] and its memoised twin).
+fn next_opening_by(
+    t: Instant,
+    mut on_day: impl FnMut(NaiveDate) -> Option<Instant>,
+) -> Option<Instant> {
+    let mut d = local_date(t);
+    for _ in 0..SEARCH_DAYS {
+        if let Some(found) = on_day(d) {
+            return Some(found);
+        }
+        d = d.succ_opt()?;
+    }
+    None
+}
+
 /// Opening ranges by local date, for [`OpeningHours::next_opening_memo`].
 /// Only looked up, never iterated.
 #[derive(Debug, Default)]
@@ -407,16 +424,11 @@ impl OpeningHours {
     /// The next opening of `t`: `t` itself if inside, else the start of the
     /// first range after it; `None` if the schedule never opens.
     pub fn next_opening(&self, cal: &Calendar, t: Instant) -> Option<Instant> {
-        let mut d = local_date(t);
-        for _ in 0..SEARCH_DAYS {
-            for (a, b) in self.ranges_of(cal, d) {
-                if t < b {
-                    return Some(a.max(t));
-                }
-            }
-            d = d.succ_opt()?;
-        }
-        None
+        next_opening_by(t, |d| {
+            self.ranges_of(cal, d)
+                .find(|(_, b)| t < *b)
+                .map(|(a, _)| a.max(t))
+        })
     }
 
     /// Like [`OpeningHours::next_opening`], with each local date's opening
@@ -429,9 +441,8 @@ impl OpeningHours {
         t: Instant,
         memo: &DayRanges,
     ) -> Option<Instant> {
-        let mut d = local_date(t);
-        for _ in 0..SEARCH_DAYS {
-            let found = memo.with(
+        next_opening_by(t, |d| {
+            memo.with(
                 d,
                 || self.ranges_of(cal, d).collect(),
                 |ranges| {
@@ -440,13 +451,8 @@ impl OpeningHours {
                         .find(|(_, b)| t < *b)
                         .map(|(a, _)| (*a).max(t))
                 },
-            );
-            if found.is_some() {
-                return found;
-            }
-            d = d.succ_opt()?;
-        }
-        None
+            )
+        })
     }
 
     /// The opening time of `[a, b)` in milliseconds.
