@@ -12,6 +12,7 @@
 
 pub mod chain;
 pub mod checkpoint;
+pub mod decode;
 pub mod encoding;
 pub mod event;
 pub mod index;

@@ -64,3 +64,36 @@ pub fn ledger_with(dir: &Path, batches: &[u64]) -> Ledger {
     }
     l
 }
+
+/// Every JSON example line of docs/EVENTS.md (one or more per event kind),
+/// parsed; the doc writes content hashes as `<...>` placeholders, which are
+/// filled in here.
+pub fn documented_examples() -> Vec<Draft> {
+    let doc = include_str!("../../../docs/EVENTS.md");
+    let mut out = Vec::new();
+    let mut in_block = false;
+    for (n, line) in doc.lines().enumerate() {
+        if line.starts_with("```json") {
+            in_block = true;
+            continue;
+        }
+        if line.starts_with("```") {
+            in_block = false;
+            continue;
+        }
+        if !in_block {
+            continue;
+        }
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        for (hash, of) in [("content_hash", "content"), ("overlay_hash", "overlay")] {
+            if v["data"][hash].as_str().is_some_and(|s| s.starts_with('<')) {
+                let content = v["data"][of].as_str().unwrap().to_owned();
+                v["data"][hash] = blake3::hash(content.as_bytes()).to_hex().to_string().into();
+            }
+        }
+        let d = slaledger_ledger::input::parse_line(n + 1, &v.to_string())
+            .unwrap_or_else(|e| panic!("docs/EVENTS.md: {e}"));
+        out.push(d);
+    }
+    out
+}
