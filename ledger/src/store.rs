@@ -713,11 +713,13 @@ impl Ledger {
         }
         self.indexer.wait(to).map_err(ReadError::IndexFailed)?;
         let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
+        // One buffer for every segment (see `segment::read_all_into`).
+        let mut bytes = Vec::new();
         for (first, path) in self.segments.iter().filter(|s| s.0 >= start) {
             if *first > to {
                 break;
             }
-            let bytes = segment::read_all(path)?;
+            segment::read_all_into(path, &mut bytes)?;
             let mut records: Vec<(u64, &[u8])> = Vec::new();
             let mut off = segment::HEADER_LEN;
             let mut done = false;
