@@ -220,6 +220,9 @@ pub struct Ledger {
     /// clock tolerance.
     session_objects: BTreeSet<(String, ObjectRef)>,
     session_streams: BTreeMap<String, Arc<StreamRules>>,
+    /// The frame buffer of the last append, emptied, reused by the next:
+    /// fresh memory costs a page fault and a zeroed page per 4 KiB.
+    frame_buf: Vec<u8>,
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OpenError + '_ {
@@ -355,6 +358,7 @@ impl Ledger {
             ids: None,
             session_objects: BTreeSet::new(),
             session_streams: BTreeMap::new(),
+            frame_buf: Vec::new(),
             // Reads during the catch-up below scan the log; `reset` sets the real mark.
             indexer: Indexer::start(index_for_thread, u64::MAX),
         };
@@ -780,7 +784,7 @@ impl Ledger {
         let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
         let lines: Vec<usize> = drafts.iter().map(|d| d.line).collect();
         let prepared = prepare(drafts, recorded_at)?;
-        let plan = self.validate(ids, prepared, recorded_at, true)?;
+        let plan = self.validate(ids, &prepared, recorded_at, true)?;
         if let Some((id, seq)) = plan.duplicates.first() {
             return Err(AppendError::Invalid {
                 line: lines.first().copied().unwrap_or(0),
@@ -789,7 +793,7 @@ impl Ledger {
                 reason: format!("the ledger already holds this event (seq {seq}); an assumed event needs an id of its own"),
             });
         }
-        Ok(plan.accepted.into_iter().map(|p| p.ev).collect())
+        Ok(plan.take(prepared).into_iter().map(|p| p.ev).collect())
     }
 
     /// Appends a batch atomically and durably (SPEC §4.12 checks first).
@@ -824,42 +828,62 @@ impl Ledger {
         }
         let ids = self.ids.as_ref().ok_or(AppendError::IndexDisabled)?;
         let prepared = prepare(drafts, recorded_at)?;
-        let plan = self.validate(ids, prepared, recorded_at, false)?;
+        let n = prepared.len();
+        let head = self.head;
+        let mut buf = std::mem::take(&mut self.frame_buf);
+        // The frames (seqs, chain hashes) do not depend on validation unless
+        // it drops an event as a duplicate. A large batch has them built on
+        // a second thread while this one validates, assuming every event is
+        // appended (a bulk import); if validation drops one, they are built
+        // again for the events it accepted. Same bytes either way.
+        let (plan, mut buf, speculated) = if n >= PARALLEL_MIN {
+            let all = &prepared;
+            let (plan, built) = std::thread::scope(|s| {
+                let builder = s.spawn(move || {
+                    let frames = build_frames(&mut buf, head, all);
+                    (buf, frames)
+                });
+                let plan = self.validate(ids, all, recorded_at, false);
+                (plan, builder.join().ok())
+            });
+            match built {
+                Some((b, frames)) => (plan, b, Some(frames)),
+                // The builder thread failed: frame on this thread below.
+                None => (plan, Vec::new(), None),
+            }
+        } else {
+            (self.validate(ids, &prepared, recorded_at, false), buf, None)
+        };
+        let mut plan = match plan {
+            Ok(p) => p,
+            Err(e) => {
+                self.keep_frame_buf(buf);
+                return Err(e);
+            }
+        };
         let mut outcome = AppendOutcome {
-            appended: self.head.seq + 1..self.head.seq + 1,
-            duplicates: plan.duplicates,
-            head: self.head,
+            appended: head.seq + 1..head.seq + 1,
+            duplicates: std::mem::take(&mut plan.duplicates),
+            head,
             recorded_at,
         };
         if plan.accepted.is_empty() {
+            self.keep_frame_buf(buf);
             return Ok(outcome);
         }
-        let records = plan.accepted;
-        let total: usize = records
-            .iter()
-            .map(|p| p.record.len() + segment::FRAME_OVERHEAD)
-            .sum();
+        let all_accepted = plan.accepts_all(n);
+        let records = plan.take(prepared);
+        let (offsets, new_head) = match speculated {
+            Some(frames) if all_accepted => frames,
+            _ => build_frames(&mut buf, head, &records),
+        };
         if self.active.len > segment::HEADER_LEN as u64
-            && self.active.len + total as u64 > self.opts.segment_limit
+            && self.active.len + buf.len() as u64 > self.opts.segment_limit
         {
-            self.rotate()?;
-        }
-        let mut buf = Vec::with_capacity(total);
-        let mut prev = self.head.hash;
-        let mut seq = self.head.seq;
-        let mut offsets = Vec::with_capacity(records.len());
-        let n = records.len();
-        for (i, bytes) in records.iter().map(|p| &p.record).enumerate() {
-            seq += 1;
-            let h = chain::next_hash(&prev, seq, bytes);
-            offsets.push((seq, buf.len() as u64, h));
-            let flags = if i + 1 == n {
-                segment::FLAG_BATCH_END
-            } else {
-                0
-            };
-            segment::put_frame(&mut buf, seq, flags, bytes, &h);
-            prev = h;
+            if let Err(e) = self.rotate() {
+                self.keep_frame_buf(buf);
+                return Err(e);
+            }
         }
         let base = match self.active.append_durable(&buf) {
             Ok(b) => b,
@@ -868,8 +892,10 @@ impl Ledger {
                 return Err(AppendError::Io(e));
             }
         };
+        self.keep_frame_buf(buf);
         // Durable from here on: the batch is acknowledged whatever the index does.
-        self.head = ChainHead { seq, hash: prev };
+        self.head = new_head;
+        let seq = new_head.seq;
         self.last_recorded = recorded_at;
         outcome.head = self.head;
         let segment_first = self.active.first_seq;
@@ -890,7 +916,7 @@ impl Ledger {
         }
         if let Some(ids) = self.ids.as_mut() {
             ids.reserve(records.len());
-            for ((s, _, _), p) in offsets.iter().zip(&records) {
+            for ((s, _), p) in offsets.iter().zip(&records) {
                 ids.insert(p.fp, *s);
             }
         }
@@ -903,7 +929,7 @@ impl Ledger {
                 let entries: Vec<IndexEntry<'_>> = offsets
                     .iter()
                     .zip(&records)
-                    .map(|((s, off, _), p)| IndexEntry {
+                    .map(|((s, off), p)| IndexEntry {
                         seq: *s,
                         pos: Position {
                             segment: segment_first,
@@ -925,6 +951,15 @@ impl Ledger {
                 reason,
             })?;
         Ok(outcome)
+    }
+
+    /// Keeps an emptied frame buffer for the next append, unless a huge
+    /// batch grew it beyond a segment's size.
+    fn keep_frame_buf(&mut self, mut buf: Vec<u8>) {
+        buf.clear();
+        if buf.capacity() as u64 <= segment::DEFAULT_SEGMENT_LIMIT {
+            self.frame_buf = buf;
+        }
     }
 
     fn rotate(&mut self) -> Result<(), AppendError> {
@@ -984,7 +1019,7 @@ impl Ledger {
     fn validate(
         &self,
         ids: &IdTable,
-        prepared: Vec<Prepared>,
+        prepared: &[Prepared],
         recorded_at: Instant,
         assumed: bool,
     ) -> Result<Plan, AppendError> {
@@ -1008,7 +1043,7 @@ impl Ledger {
                 _ => None,
             })
             .collect();
-        for d in prepared {
+        for (at, d) in prepared.iter().enumerate() {
             let ev = &d.ev;
             let invalid = |field: &str, reason: String| AppendError::Invalid {
                 line: d.line,
@@ -1020,27 +1055,25 @@ impl Ledger {
             // ledger has moved on since.
             let fp = d.fp;
             let earlier = match batch_ids.get(&fp) {
-                Some(&i)
-                    if plan.accepted[i].ev.stream == ev.stream
-                        && plan.accepted[i].ev.id == ev.id =>
-                {
+                Some(&i) if prepared[i].ev.stream == ev.stream && prepared[i].ev.id == ev.id => {
                     Some(i)
                 }
                 // A fingerprint collision between two ids: search the batch.
                 Some(_) => plan
                     .accepted
                     .iter()
-                    .position(|a| a.ev.stream == ev.stream && a.ev.id == ev.id),
+                    .copied()
+                    .find(|&i| prepared[i].ev.stream == ev.stream && prepared[i].ev.id == ev.id),
                 None => None,
             };
             if let Some(i) = earlier {
-                let a = &plan.accepted[i];
+                let a = &prepared[i];
                 if encoding::content_hash_of_record(&a.record, &a.ev)
                     == encoding::content_hash_of_record(&d.record, ev)
                 {
                     continue;
                 }
-                let prev_line = plan.accepted[i].line;
+                let prev_line = a.line;
                 return Err(invalid("id", format!("id conflict: line {prev_line} of this batch uses the same id with different content")));
             }
             if let Some((seq, stored)) = self.find_id(ids, fp, &ev.stream, &ev.id)? {
@@ -1053,7 +1086,7 @@ impl Ledger {
                     format!("id conflict: seq {seq} has this id with different content"),
                 ));
             }
-            batch_ids.insert(fp, plan.accepted.len());
+            batch_ids.insert(fp, at);
             // Stream and rule set.
             let is_rule_set = matches!(ev.event, Event::RuleSetDefined(_));
             let stream_known = new_streams.contains_key(ev.stream.as_str())
@@ -1213,19 +1246,26 @@ impl Ledger {
                 opened.insert((ev.stream.to_string(), o));
             }
             if let Event::Correction(c) = &ev.event {
-                self.check_correction(ids, ev, c, &plan, &invalid, assumed)?;
+                // A target appended earlier in this batch.
+                let in_batch = |id: &str| {
+                    plan.accepted
+                        .iter()
+                        .map(|&i| &prepared[i].ev)
+                        .find(|e| e.stream == ev.stream && e.id == id)
+                };
+                self.check_correction(ids, ev, c, &in_batch, &invalid, assumed)?;
             }
-            plan.accepted.push(d);
+            plan.accepted.push(at);
         }
         Ok(plan)
     }
 
-    fn check_correction(
+    fn check_correction<'a>(
         &self,
         ids: &IdTable,
         ev: &StoredEvent,
         c: &crate::event::Correction,
-        plan: &Plan,
+        in_batch: &dyn Fn(&str) -> Option<&'a StoredEvent>,
         invalid: &dyn Fn(&str, String) -> AppendError,
         assumed: bool,
     ) -> Result<(), AppendError> {
@@ -1236,12 +1276,8 @@ impl Ledger {
             &c.corrects,
         )? {
             Some((seq, _)) => self.read(seq)?,
-            None => match plan
-                .accepted
-                .iter()
-                .find(|p| p.ev.stream == ev.stream && p.ev.id == c.corrects)
-            {
-                Some(p) => p.ev.clone(),
+            None => match in_batch(&c.corrects) {
+                Some(e) => e.clone(),
                 None => {
                     return Err(invalid(
                         "data.corrects",
@@ -1292,6 +1328,44 @@ impl Ledger {
     }
 }
 
+/// Batches of at least this many events are prepared, and framed beside
+/// validation, on two threads (the machine kind has two cores).
+const PARALLEL_MIN: usize = 1024;
+
+/// Replaces `buf`'s contents with the frames of `records` following `head`:
+/// seqs from `head.seq + 1`, the chain hash of each, the batch-end flag on
+/// the last.
+/// Returns each frame's (seq, offset in `buf`) and the head after them.
+fn build_frames(
+    buf: &mut Vec<u8>,
+    head: ChainHead,
+    records: &[Prepared],
+) -> (Vec<(u64, u64)>, ChainHead) {
+    let total: usize = records
+        .iter()
+        .map(|p| p.record.len() + segment::FRAME_OVERHEAD)
+        .sum();
+    buf.clear();
+    buf.reserve(total);
+    let mut prev = head.hash;
+    let mut seq = head.seq;
+    let mut offsets = Vec::with_capacity(records.len());
+    let n = records.len();
+    for (i, p) in records.iter().enumerate() {
+        seq += 1;
+        let h = chain::next_hash(&prev, seq, &p.record);
+        offsets.push((seq, buf.len() as u64));
+        let flags = if i + 1 == n {
+            segment::FLAG_BATCH_END
+        } else {
+            0
+        };
+        segment::put_frame(buf, seq, flags, &p.record, &h);
+        prev = h;
+    }
+    (offsets, ChainHead { seq, hash: prev })
+}
+
 /// An event ready to append: its record bytes, content hash and id
 /// fingerprint computed once.
 struct Prepared {
@@ -1330,7 +1404,7 @@ fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>
         }
         Ok(out)
     }
-    if drafts.len() < 1024 {
+    if drafts.len() < PARALLEL_MIN {
         return all(drafts, 0);
     }
     let second = drafts.split_off(drafts.len() / 2);
@@ -1352,10 +1426,34 @@ fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>
     Ok(a)
 }
 
+/// What validation decided for a batch.
 #[derive(Default)]
 struct Plan {
-    accepted: Vec<Prepared>,
+    /// Positions in the batch of the events to append, in order.
+    accepted: Vec<usize>,
+    /// Events the ledger holds already (id, seq): no-ops.
     duplicates: Vec<(String, u64)>,
+}
+
+impl Plan {
+    /// True when every event of a batch of `n` is to be appended.
+    fn accepts_all(&self, n: usize) -> bool {
+        self.accepted.len() == n
+    }
+
+    /// The accepted events of `prepared`, in order.
+    fn take(&self, prepared: Vec<Prepared>) -> Vec<Prepared> {
+        if self.accepts_all(prepared.len()) {
+            return prepared;
+        }
+        let mut keep = self.accepted.iter().copied().peekable();
+        prepared
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.next_if_eq(i).is_some())
+            .map(|(_, p)| p)
+            .collect()
+    }
 }
 
 fn join(p: &[Party]) -> String {

@@ -252,6 +252,62 @@ fn a_batch_with_one_bad_event_appends_nothing() {
     assert_eq!(l.lookup_id(STREAM, "fee-10").unwrap(), None);
 }
 
+/// The head of a ledger holding the rule set and fees `ids`, appended in
+/// batches of 100 (below the size at which frames are built beside
+/// validation): the reference for large-batch appends.
+fn reference_head(ids: impl Iterator<Item = u64>) -> slaledger_ledger::chain::ChainHead {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[]);
+    let all: Vec<_> = ids.map(fee).collect();
+    for batch in all.chunks(100) {
+        l.append(batch.to_vec(), None, now()).unwrap();
+    }
+    l.head()
+}
+
+#[test]
+fn a_large_batch_with_duplicates_appends_the_rest_in_order_on_a_sound_chain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[]);
+    l.append((0..500).map(fee).collect(), None, now()).unwrap();
+    // 3,000 events: the first 500 recorded already, one repeated in the batch.
+    let mut big: Vec<_> = (0..3000).map(fee).collect();
+    big.insert(2500, fee(1999));
+    let out = l.append(big, None, now()).unwrap();
+    assert_eq!(out.duplicates.len(), 500);
+    assert_eq!(out.appended.end - out.appended.start, 2500);
+    assert_eq!(out.head, reference_head(0..3000));
+    for i in [500u64, 1999, 2000, 2999] {
+        let (seq, _) = l.lookup_id(STREAM, &format!("fee-{i}")).unwrap().unwrap();
+        assert_eq!(seq, i + 2, "fee-{i}");
+    }
+    drop(l);
+    let rep = verify_dir(tmp.path(), None).unwrap();
+    assert!(rep.ok(), "{:?}", rep.problems);
+    assert_eq!(rep.records, 3001);
+}
+
+#[test]
+fn a_refused_large_batch_appends_nothing_and_the_next_one_is_sound() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut l = ledger_with(tmp.path(), &[]);
+    let head = l.head();
+    let mut big: Vec<_> = (0..2000).map(fee).collect();
+    let mut conflicting = fee(7);
+    if let slaledger_ledger::event::Event::FeeRecorded(f) = &mut conflicting.event.event {
+        f.amount_ore += 1;
+    }
+    big[1500] = conflicting;
+    let err = l.append(big, None, now()).unwrap_err();
+    assert!(err.to_string().contains("id conflict"), "{err}");
+    assert_eq!(l.head(), head);
+    let out = l.append((0..2000).map(fee).collect(), None, now()).unwrap();
+    assert_eq!(out.head, reference_head(0..2000));
+    drop(l);
+    let rep = verify_dir(tmp.path(), None).unwrap();
+    assert!(rep.ok(), "{:?}", rep.problems);
+}
+
 #[test]
 fn a_wrong_expected_head_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
