@@ -83,20 +83,27 @@ pub fn stream_events_between(
     let mut events: Vec<(u64, StoredEvent)> = Vec::new();
     let mut bad: Option<ReadError> = None;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut spare = Vec::new();
     ledger.scan_segments(from.max(1), to.seq, |records| {
         if bad.is_some() {
             return;
         }
         let mine = |r: &[u8]| encoding::id_and_stream(r).is_some_and(|(_, s)| s == stream);
-        match decode_where(records, &mine, threads) {
-            Ok(mut decoded) => {
-                if events.is_empty() {
-                    events = decoded;
-                } else {
-                    events.append(&mut decoded);
-                }
+        let before = events.len();
+        if let Err(e) = decode_where_into(records, &mine, threads, &mut events, &mut spare) {
+            bad = Some(e);
+            return;
+        }
+        // Room for the rest of the range at this segment's share of the
+        // stream, so that a long read does not copy its events on growth
+        // (room never used is never touched, so it costs no memory).
+        if let Some((last, _)) = records.last() {
+            let kept = (events.len() - before) as u128;
+            let left = u128::from(to.seq.saturating_sub(*last));
+            let expect = (kept * left / records.len() as u128) as usize;
+            if events.capacity() - events.len() < expect {
+                events.reserve_exact(expect + expect / 16);
             }
-            Err(e) => bad = Some(e),
         }
     })?;
     if let Some(e) = bad {
@@ -133,8 +140,25 @@ pub fn decode_where(
     keep: &(dyn Fn(&[u8]) -> bool + Sync),
     threads: usize,
 ) -> Result<Vec<(u64, StoredEvent)>, ReadError> {
-    let decode = |part: &[(u64, &[u8])], capacity: usize| {
-        let mut out = Vec::with_capacity(capacity);
+    let mut out = Vec::with_capacity(records.len());
+    decode_where_into(records, keep, threads, &mut out, &mut Vec::new())?;
+    Ok(out)
+}
+
+/// Like [`decode_where`], but appends to `out`: the calling thread decodes
+/// the first part straight into it and the other threads decode into the
+/// buffers of `spare`, which keep their memory for the next call (a read
+/// of many segments then writes each decoded event into fresh memory once,
+/// not twice: fresh pages are costly, see docs/DESIGN.md). On error `out`
+/// is left as it was.
+pub fn decode_where_into(
+    records: &[(u64, &[u8])],
+    keep: &(dyn Fn(&[u8]) -> bool + Sync),
+    threads: usize,
+    out: &mut Vec<(u64, StoredEvent)>,
+    spare: &mut Vec<Vec<(u64, StoredEvent)>>,
+) -> Result<(), ReadError> {
+    let decode = |part: &[(u64, &[u8])], out: &mut Vec<(u64, StoredEvent)>| {
         for (seq, r) in part {
             if !keep(r) {
                 continue;
@@ -149,44 +173,49 @@ pub fn decode_where(
                 }
             }
         }
-        Ok(out)
+        Ok(())
     };
-    if threads <= 1 || records.len() < 20_000 {
-        return decode(records, records.len());
-    }
-    let chunk = records.len().div_ceil(threads);
-    let parts: Vec<&[(u64, &[u8])]> = records.chunks(chunk).collect();
-    let results: Vec<Result<Vec<(u64, StoredEvent)>, ReadError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .enumerate()
-            .map(|(i, part)| {
-                // The first part gets room for all, so the others move in
-                // (an upper bound: records `keep` refuses take no room).
-                let cap = if i == 0 { records.len() } else { part.len() };
-                scope.spawn(move || decode(part, cap))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ReadError::Damaged {
-                        seq: 0,
-                        reason: "a decoding thread panicked".into(),
+    let start = out.len();
+    let result = if threads <= 1 || records.len() < 20_000 {
+        decode(records, out)
+    } else {
+        let chunk = records.len().div_ceil(threads);
+        let parts: Vec<&[(u64, &[u8])]> = records.chunks(chunk).collect();
+        spare.resize_with(parts.len() - 1, Vec::new);
+        let (first, rest) = std::thread::scope(|scope| {
+            let handles: Vec<_> = parts[1..]
+                .iter()
+                .zip(spare.iter_mut())
+                .map(|(part, buf)| {
+                    buf.clear();
+                    let decode = &decode;
+                    scope.spawn(move || decode(part, buf))
+                })
+                .collect();
+            let first = decode(parts[0], out);
+            let rest: Vec<Result<(), ReadError>> = handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ReadError::Damaged {
+                            seq: 0,
+                            reason: "a decoding thread panicked".into(),
+                        })
                     })
                 })
+                .collect();
+            (first, rest)
+        });
+        first
+            .and_then(|()| rest.into_iter().collect::<Result<(), ReadError>>())
+            .map(|()| {
+                for buf in spare.iter_mut() {
+                    out.append(buf);
+                }
             })
-            .collect()
-    });
-    let mut out: Vec<(u64, StoredEvent)> = Vec::new();
-    for r in results {
-        let mut part = r?;
-        if out.is_empty() {
-            out = part;
-        } else {
-            out.append(&mut part);
-        }
+    };
+    if result.is_err() {
+        out.truncate(start);
     }
-    Ok(out)
+    result
 }
