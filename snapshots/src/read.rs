@@ -96,7 +96,7 @@ pub fn stream_events_between(
         }
         // Room for the rest of the range at this segment's share of the
         // stream, so that a long read does not copy its events on growth
-        // (room never used is never touched, so it costs no memory).
+        // (room never used is never touched: address space, not resident memory).
         if let Some((last, _)) = records.last() {
             let kept = (events.len() - before) as u128;
             let left = u128::from(to.seq.saturating_sub(*last));
