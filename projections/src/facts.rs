@@ -154,6 +154,24 @@ pub fn corrected_ids(events: &[(u64, StoredEvent)]) -> BTreeSet<&str> {
 pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
     // Only corrected events need finding by id; most streams have few.
     let corrected = corrected_ids(events);
+    let mut out = Builder::with_capacity(events.len());
+    if corrected.is_empty() {
+        // Nothing is corrected: every fact is its event as recorded, and
+        // a correction event (its target absent) is no fact of its own.
+        for (seq, ev) in events {
+            if !matches!(ev.event, Event::Correction(_)) {
+                out.push(
+                    *seq,
+                    &ev.id,
+                    ev.occurred_at,
+                    Cow::Borrowed(&ev.event),
+                    Vec::new(),
+                    eval,
+                );
+            }
+        }
+        return out.finish(Vec::new());
+    }
     let mut by_id: BTreeMap<&str, usize> = BTreeMap::new();
     type Slot<'e> = (u64, &'e str, Instant, Option<Cow<'e, Event>>, Vec<EventRef>);
     let mut slots: Vec<Slot<'_>> = Vec::with_capacity(events.len());
@@ -194,19 +212,71 @@ pub fn current(events: &[(u64, StoredEvent)], eval: Instant) -> Facts<'_> {
             Vec::new(),
         ));
     }
-    let facts = slots
-        .into_iter()
-        .filter_map(|(seq, id, occurred, event, corrected_by)| {
-            let event = event?;
-            let at = event.named_instant().unwrap_or(occurred);
-            (at <= eval).then_some(Fact {
-                seq,
-                id,
-                corrected_by,
-                at,
-                event,
-            })
-        })
-        .collect();
-    Facts::new(facts, corrections)
+    for (seq, id, occurred, event, corrected_by) in slots {
+        if let Some(event) = event {
+            out.push(seq, id, occurred, event, corrected_by, eval);
+        }
+    }
+    out.finish(corrections)
+}
+
+/// Collects facts in order and, in the same pass, the positions that
+/// [`Facts::probe_samples`] and [`Facts::without_probe_samples`] read
+/// (each fact's content is touched once, while it is at hand).
+struct Builder<'e> {
+    facts: Vec<Fact<'e>>,
+    probes: Vec<(i64, u32)>,
+    lean: Vec<u32>,
+}
+
+impl<'e> Builder<'e> {
+    fn with_capacity(n: usize) -> Self {
+        Builder {
+            facts: Vec::with_capacity(n),
+            probes: Vec::new(),
+            lean: Vec::new(),
+        }
+    }
+
+    /// Adds the fact unless its own instant is after `eval`.
+    fn push(
+        &mut self,
+        seq: u64,
+        id: &'e str,
+        occurred: Instant,
+        event: Cow<'e, Event>,
+        corrected_by: Vec<EventRef>,
+        eval: Instant,
+    ) {
+        let at = event.named_instant().unwrap_or(occurred);
+        if at > eval {
+            return;
+        }
+        let pos = self.facts.len() as u32;
+        match &*event {
+            Event::ProbeSample(s) => {
+                if s.probe_kind != slaledger_ledger::vocab::ProbeKind::Availability {
+                    self.probes.push((s.started_at.millis(), pos));
+                }
+            }
+            _ => self.lean.push(pos),
+        }
+        self.facts.push(Fact {
+            seq,
+            id,
+            corrected_by,
+            at,
+            event,
+        });
+    }
+
+    fn finish(mut self, corrections: Vec<AppliedCorrection>) -> Facts<'e> {
+        self.probes.sort_unstable();
+        Facts {
+            facts: self.facts,
+            corrections,
+            probe_index: std::sync::OnceLock::from(self.probes),
+            lean: std::sync::OnceLock::from(self.lean),
+        }
+    }
 }

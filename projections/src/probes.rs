@@ -229,11 +229,11 @@ where
 
 /// A sample package (Stikprøvepakke) of one kind and round.
 #[derive(Debug, Clone)]
-pub struct Package {
+pub struct Package<'a> {
     /// Kind.
     pub kind: ProbeKind,
     /// Round id.
-    pub round: String,
+    pub round: &'a str,
     /// Its instant: the earliest sample.
     pub at: i64,
     /// The latest sample's instant.
@@ -248,24 +248,36 @@ pub struct Package {
     pub over_counts: (usize, usize),
 }
 
-fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
-    // Grouped through a hash map; the result is sorted, so its iteration
+/// The packages of `samples`, ordered by instant, kind and round.
+fn packages<'a>(samples: &[&Sample<'a>]) -> Vec<Package<'a>> {
+    // A round's samples are adjacent in time order, so most samples belong
+    // to the package of the sample before them; the map finds the others.
+    // It only locates packages: the result is sorted, so its iteration
     // order never reaches an output.
-    // A round has one sample per measuring point: reserve for few per round.
-    let mut by: rustc_hash::FxHashMap<(u8, &str), Package> =
+    let mut v: Vec<Package<'a>> = Vec::with_capacity(samples.len() / 4 + 1);
+    let mut at: rustc_hash::FxHashMap<(ProbeKind, &str), usize> =
         rustc_hash::FxHashMap::with_capacity_and_hasher(samples.len() / 4 + 1, Default::default());
+    let mut last: Option<usize> = None;
     for (i, s) in samples.iter().enumerate() {
-        let k = if s.kind == ProbeKind::Ui { 0 } else { 1 };
-        let p = by.entry((k, s.round)).or_insert_with(|| Package {
-            kind: s.kind,
-            round: s.round.to_owned(),
-            at: s.at,
-            last: s.at,
-            members: Vec::new(),
-            over: Over::None,
-            samples: 0,
-            over_counts: (0, 0),
-        });
+        let same = last.filter(|&j| v[j].kind == s.kind && v[j].round == s.round);
+        let j = match same {
+            Some(j) => j,
+            None => *at.entry((s.kind, s.round)).or_insert_with(|| {
+                v.push(Package {
+                    kind: s.kind,
+                    round: s.round,
+                    at: s.at,
+                    last: s.at,
+                    members: Vec::new(),
+                    over: Over::None,
+                    samples: 0,
+                    over_counts: (0, 0),
+                });
+                v.len() - 1
+            }),
+        };
+        last = Some(j);
+        let p = &mut v[j];
         p.members.push(i as u32);
         p.at = p.at.min(s.at);
         p.last = p.last.max(s.at);
@@ -277,8 +289,7 @@ fn packages(samples: &[Sample<'_>]) -> Vec<Package> {
             Over::None => {}
         }
     }
-    let mut v: Vec<Package> = by.into_values().collect();
-    v.sort_unstable_by(|a, b| (a.at, a.kind as u8, &a.round).cmp(&(b.at, b.kind as u8, &b.round)));
+    v.sort_unstable_by(|a, b| (a.at, a.kind as u8, a.round).cmp(&(b.at, b.kind as u8, b.round)));
     v
 }
 
@@ -329,7 +340,7 @@ pub(crate) fn deductions(
     let mut findings = Vec::new();
     let mut deducting_instants = Vec::new();
     for (ki, kind) in [ProbeKind::Ui, ProbeKind::Service].into_iter().enumerate() {
-        let of_kind: Vec<Sample<'_>> = all.iter().filter(|s| s.kind == kind).cloned().collect();
+        let of_kind: Vec<&Sample<'_>> = all.iter().filter(|s| s.kind == kind).collect();
         let c = &mut counts[ki];
         for s in of_kind.iter().filter(|s| (lo..hi).contains(&s.at)) {
             c.samples += 1;
@@ -833,10 +844,10 @@ pub(crate) fn link_control_measurements<'a>(
 pub(crate) fn sender_line(facts: &Facts<'_>, m: Month) -> Option<GoalLine> {
     let (ms, me) = crate::calendar::month_bounds(m);
     let mut hours: BTreeMap<(&str, i64), (i64, i64, i64)> = BTreeMap::new();
-    for &(at, pos) in facts.probe_samples() {
-        if !(ms.millis()..me.millis()).contains(&at) {
-            continue;
-        }
+    let index = facts.probe_samples();
+    let first = index.partition_point(|(t, _)| *t < ms.millis());
+    let last = index.partition_point(|(t, _)| *t < me.millis());
+    for &(at, pos) in &index[first..last] {
         let Event::ProbeSample(s) = &*facts.facts[pos as usize].event else {
             continue;
         };
