@@ -66,15 +66,17 @@ pub struct AppliedCorrection {
 #[derive(Debug, Clone, Default)]
 pub struct Facts<'e> {
     /// Current facts with instant ≤ the evaluation time, in ledger order of
-    /// their original events.
+    /// their original events. Read-only once built: the position indexes
+    /// below are built from it (build a new `Facts` instead of editing it).
     pub facts: Vec<Fact<'e>>,
     /// Every correction applied, in ledger order of the corrections.
     pub corrections: Vec<AppliedCorrection>,
     /// Positions in `facts` of the UI and service probe samples, by
-    /// `started_at` then position; built on first use (a month of probes
-    /// then reads only its own stretch, see [`Facts::probe_samples`]).
+    /// `started_at` then position (a month of probes then reads only its
+    /// own stretch, see [`Facts::probe_samples`]); filled by [`current`] in
+    /// its one pass, or on first use for facts made with [`Facts::new`].
     probe_index: std::sync::OnceLock<Vec<(i64, u32)>>,
-    /// Positions of the facts that are not probe samples; built on first use.
+    /// Positions of the facts that are not probe samples; filled the same way.
     lean: std::sync::OnceLock<Vec<u32>>,
 }
 
