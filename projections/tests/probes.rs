@@ -654,3 +654,96 @@ fn sender_systems_get_count_average_and_maximum_per_hour() {
         ]
     );
 }
+
+/// The position indexes `facts::current` fills in its one pass (probe
+/// samples by time, the facts that are not samples) are the ones built on
+/// first use from the same facts: with no correction (its fast path) and
+/// with a retracted and a replaced sample, and with facts after the
+/// evaluation time left out.
+#[test]
+fn indexes_filled_while_building_facts_equal_those_built_on_first_use() {
+    use slaledger_projections::facts::{current, Facts};
+    let mut plain = Month6::default();
+    plain.detect("INC-1", "2025-06-03 09:00", "B", "production");
+    // Out of time order in the ledger, two kinds, and an availability
+    // sample (not in the probe index).
+    sample(
+        &mut plain,
+        "SV-1a",
+        "service",
+        1,
+        "R2",
+        "2025-06-03 10:10",
+        Some(900),
+    );
+    sample(
+        &mut plain,
+        "UI-1a",
+        "ui",
+        1,
+        "R1",
+        "2025-06-03 10:05",
+        Some(700),
+    );
+    sample(&mut plain, "UI-1b", "ui", 1, "R1", "2025-06-03 10:05", None);
+    sample(
+        &mut plain,
+        "AV-1",
+        "availability",
+        1,
+        "R3",
+        "2025-06-03 10:15",
+        Some(10),
+    );
+    plain.resolve("INC-1", "2025-06-03 11:00");
+    sample(
+        &mut plain,
+        "UI-1a",
+        "ui",
+        1,
+        "R4",
+        "2025-06-20 10:05",
+        Some(800),
+    );
+    let mut corrected = plain.clone();
+    corrected.raw(
+        "correction",
+        "monitor",
+        json!({"corrects": "probe_sample/2", "action": "retract", "reason": "test"}),
+        Some("2025-06-04 08:00"),
+    );
+    corrected.raw(
+        "correction",
+        "monitor",
+        json!({"corrects": "probe_sample/1", "action": "replace", "reason": "test",
+               "replacement": {"kind": "probe_sample", "data": {"sample_id": "SV-1a/R2/x",
+               "point_id": "SV-1a", "probe_kind": "service", "category": 1, "round_id": "R2",
+               "started_at": t("2025-06-03 09:55").to_string(), "ok": true,
+               "duration_ms": 400, "client_id": "probe-01"}}}),
+        Some("2025-06-04 08:01"),
+    );
+    // UI and service samples in the index, at each evaluation time: the
+    // retraction removes one, the sample of 20 June is after 10 June.
+    for (b, corrections, counts) in [(&plain, 0, [4, 3]), (&corrected, 2, [3, 2])] {
+        let events = b.events();
+        for (eval, count) in ["2025-06-30 23:00", "2025-06-10 00:00"]
+            .into_iter()
+            .zip(counts)
+        {
+            let built = current(&events, t(eval));
+            assert_eq!(built.corrections.len(), corrections);
+            assert_eq!(built.probe_samples().len(), count, "eval {eval}");
+            // Incident detected and resolved (a correction is no fact).
+            assert_eq!(built.without_probe_samples().facts.len(), 2);
+            let lazy = Facts::new(built.facts.clone(), built.corrections.clone());
+            assert_eq!(built.probe_samples(), lazy.probe_samples(), "eval {eval}");
+            assert!(built.probe_samples().windows(2).all(|w| w[0] <= w[1]));
+            let seqs = |f: &Facts<'_>| -> Vec<u64> { f.facts.iter().map(|x| x.seq).collect() };
+            assert_eq!(
+                seqs(&built.without_probe_samples()),
+                seqs(&lazy.without_probe_samples()),
+                "eval {eval}"
+            );
+        }
+    }
+}
