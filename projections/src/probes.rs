@@ -41,6 +41,9 @@ pub struct Sample<'a> {
     pub kind: ProbeKind,
     /// Round id.
     pub round: &'a str,
+    /// Small index of the round, equal for equal `round`s within one
+    /// [`samples`] result (packages are found without comparing strings).
+    pub round_ix: u32,
     /// Started at, ms.
     pub at: i64,
     /// Its comparison with the limits.
@@ -148,7 +151,11 @@ pub fn samples<'a>(
 ) -> Vec<Sample<'a>> {
     let from = lo.saturating_sub(LOOKBACK_MS);
     let index = facts.probe_samples();
-    let sample = |pos: u32| -> Option<Sample<'a>> {
+    // Points and rounds get their small indexes here, while each sample's
+    // content is at hand (later passes then compare numbers, not strings
+    // in memory long evicted from the caches).
+    let (mut points, mut rounds) = (Interner::default(), Interner::default());
+    let mut sample = |pos: u32| -> Option<Sample<'a>> {
         let f = &facts.facts[pos as usize];
         let Event::ProbeSample(s) = &*f.event else {
             return None;
@@ -168,9 +175,10 @@ pub fn samples<'a>(
         )?;
         Some(Sample {
             point: &s.point_id,
-            point_ix: 0,
+            point_ix: points.ix(&s.point_id) as usize,
             kind: s.probe_kind,
             round: &s.round_id,
+            round_ix: rounds.ix(&s.round_id),
             at: s.started_at.millis(),
             over,
             seq: f.seq,
@@ -204,12 +212,46 @@ pub fn samples<'a>(
     }
     // Stable: equal instants keep ledger order.
     out.sort_by_key(|s| (s.at, s.seq));
-    let mut ix: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
+    // Point indexes in order of first appearance in time order (the order
+    // `by_point` groups in).
+    let mut first_seen = vec![usize::MAX; points.len()];
+    let mut seen = 0;
     for s in &mut out {
-        let n = ix.len();
-        s.point_ix = *ix.entry(s.point).or_insert(n);
+        let ix = &mut first_seen[s.point_ix];
+        if *ix == usize::MAX {
+            *ix = seen;
+            seen += 1;
+        }
+        s.point_ix = *ix;
     }
     out
+}
+
+/// Small indexes for strings, in order of first request; the last string
+/// is compared first (a round's samples come one after another).
+#[derive(Default)]
+struct Interner<'a> {
+    last: Option<(&'a str, u32)>,
+    // Only looked up, never iterated: no order reaches an output.
+    map: rustc_hash::FxHashMap<&'a str, u32>,
+}
+
+impl<'a> Interner<'a> {
+    fn ix(&mut self, k: &'a str) -> u32 {
+        if let Some((l, i)) = self.last {
+            if l == k {
+                return i;
+            }
+        }
+        let n = self.map.len() as u32;
+        let i = *self.map.entry(k).or_insert(n);
+        self.last = Some((k, i));
+        i
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
 }
 
 /// The samples grouped by measuring point (by `point_ix`), each in time order.
@@ -234,6 +276,8 @@ pub struct Package<'a> {
     pub kind: ProbeKind,
     /// Round id.
     pub round: &'a str,
+    /// Its samples' [`Sample::round_ix`].
+    pub round_ix: u32,
     /// Its instant: the earliest sample.
     pub at: i64,
     /// The latest sample's instant.
@@ -255,17 +299,18 @@ fn packages<'a>(samples: &[&Sample<'a>]) -> Vec<Package<'a>> {
     // It only locates packages: the result is sorted, so its iteration
     // order never reaches an output.
     let mut v: Vec<Package<'a>> = Vec::with_capacity(samples.len() / 4 + 1);
-    let mut at: rustc_hash::FxHashMap<(ProbeKind, &str), usize> =
+    let mut at: rustc_hash::FxHashMap<(ProbeKind, u32), usize> =
         rustc_hash::FxHashMap::with_capacity_and_hasher(samples.len() / 4 + 1, Default::default());
     let mut last: Option<usize> = None;
     for (i, s) in samples.iter().enumerate() {
-        let same = last.filter(|&j| v[j].kind == s.kind && v[j].round == s.round);
+        let same = last.filter(|&j| v[j].kind == s.kind && v[j].round_ix == s.round_ix);
         let j = match same {
             Some(j) => j,
-            None => *at.entry((s.kind, s.round)).or_insert_with(|| {
+            None => *at.entry((s.kind, s.round_ix)).or_insert_with(|| {
                 v.push(Package {
                     kind: s.kind,
                     round: s.round,
+                    round_ix: s.round_ix,
                     at: s.at,
                     last: s.at,
                     members: Vec::new(),
