@@ -33,6 +33,11 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Writing to a closed pipe (`slaledger report ... | head`) ends the
+    // process quietly, as it does for other Unix tools, instead of
+    // `println!` panicking with "failed printing to stdout". Nothing is at
+    // risk: every append is durable before anything is printed about it.
+    sigpipe::reset();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

@@ -352,3 +352,29 @@ fn a_second_process_gets_a_clear_error_while_the_ledger_is_in_use() {
     // An error, not a hang: well under the time a wait for the lock would take.
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
+
+/// A reader that stops early (`slaledger report ... | head`) ends the
+/// process by SIGPIPE, quietly, as other Unix tools end: no panic message.
+#[cfg(unix)]
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = bilag6_june(dir.path());
+    let mut child = Command::new(bin())
+        .arg("--ledger")
+        .arg(&ledger)
+        .args(["report", "--month", "2025-06"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the report is written.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let stderr = err(&o);
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert_eq!(o.status.signal(), Some(13), "status {:?}", o.status);
+}
