@@ -20,6 +20,8 @@ pub const SEGMENT_MAGIC: &[u8; 8] = b"SLALOG01";
 pub const HEADER_LEN: usize = 48;
 /// Bytes a frame adds around its record: len 4, flags 1, seq 8, hash 32, crc 4.
 pub const FRAME_OVERHEAD: usize = 49;
+/// Where a frame's record starts within the frame: after len 4, flags 1, seq 8.
+pub const RECORD_OFFSET: usize = 13;
 /// Flag bit: this frame is the last record of its batch.
 pub const FLAG_BATCH_END: u8 = 1;
 /// Default size at which a new segment is started.
@@ -113,8 +115,8 @@ pub fn parse_frame_ref(buf: &[u8]) -> Result<(FrameRef<'_>, usize), BadFrame> {
     }
     let flags = buf[4];
     let seq = u64::from_le_bytes(buf[5..13].try_into().unwrap_or_default());
-    let record = &buf[13..13 + len as usize];
-    let hash: &[u8; 32] = buf[13 + len as usize..total - 4]
+    let record = &buf[RECORD_OFFSET..RECORD_OFFSET + len as usize];
+    let hash: &[u8; 32] = buf[RECORD_OFFSET + len as usize..total - 4]
         .try_into()
         .map_err(|_| BadFrame::Incomplete)?;
     Ok((

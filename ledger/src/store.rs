@@ -717,37 +717,56 @@ impl Ledger {
         }
         self.indexer.wait(to).map_err(ReadError::IndexFailed)?;
         let start = self.segment_for(from.max(1)).map(|s| s.0).unwrap_or(1);
-        // One buffer for every segment (see `segment::read_all_into`).
-        let mut bytes = Vec::new();
-        for (first, path) in self.segments.iter().filter(|s| s.0 >= start) {
-            if *first > to {
-                break;
-            }
-            segment::read_all_into(path, &mut bytes)?;
-            let mut records: Vec<(u64, &[u8])> = Vec::new();
-            let mut off = segment::HEADER_LEN;
-            let mut done = false;
-            while off < bytes.len() {
-                let (frame, total) =
-                    segment::parse_frame_ref(&bytes[off..]).map_err(|b| ReadError::Damaged {
-                        seq: 0,
-                        reason: format!("{}: frame at offset {off}: {b}", path.display()),
-                    })?;
-                if frame.seq > to {
-                    done = true;
-                    break;
-                }
-                if frame.seq >= from {
-                    records.push((frame.seq, frame.record));
-                }
-                off += total;
-            }
-            f(&records);
-            if done {
-                break;
-            }
+        let paths: Vec<&Path> = self
+            .segments
+            .iter()
+            .filter(|s| s.0 >= start)
+            .take_while(|s| s.0 <= to)
+            .map(|s| s.1.as_path())
+            .collect();
+        if paths.len() <= 1 {
+            return SegmentRead::in_turn(&paths, from, to, &mut f);
         }
-        Ok(())
+        // Several segments: a second thread reads and checks (CRC) the next
+        // segment while `f` works on this one (on the availability year's
+        // eight segments the read and check alone took ~0.3 s of a ~1.3 s
+        // decode). Two buffers go back and forth, so fresh memory is
+        // touched for two segments, not for each.
+        std::thread::scope(|scope| {
+            let (full_tx, full_rx) =
+                std::sync::mpsc::sync_channel::<Result<SegmentRead, ReadError>>(0);
+            let (empty_tx, empty_rx) = std::sync::mpsc::channel::<SegmentRead>();
+            let ahead = paths.clone();
+            let reader = std::thread::Builder::new()
+                .name("slaledger-scan".into())
+                .spawn_scoped(scope, move || {
+                    for path in ahead {
+                        let mut read = empty_rx.try_recv().unwrap_or_default();
+                        let filled = read.fill(path, from, to).map(|()| read);
+                        let stop = filled.as_ref().map_or(true, |r| r.done);
+                        if full_tx.send(filled).is_err() || stop {
+                            return;
+                        }
+                    }
+                });
+            let reader = match reader {
+                Ok(h) => h,
+                // No thread to be had: read on this one.
+                Err(_) => return SegmentRead::in_turn(&paths, from, to, &mut f),
+            };
+            // The reader ends the channel when it has sent the last segment
+            // or an error; an error returned here drops the receiver, which
+            // ends the reader at its next send.
+            for read in full_rx.iter() {
+                let read = read?;
+                f(&read.records());
+                let _ = empty_tx.send(read);
+            }
+            reader.join().map_err(|_| ReadError::Damaged {
+                seq: 0,
+                reason: "the segment reading thread panicked".into(),
+            })
+        })
     }
 
     /// Streams decoded events with seq in `[from, to]`.
@@ -1378,6 +1397,70 @@ struct Prepared {
 /// Stamps `recorded_at` and computes each event's record bytes and id
 /// fingerprint: pure per-event work, spread over two threads for
 /// large batches (the machine kind has two cores).
+/// One segment read into memory, with the place of each frame's record
+/// whose seq is in the range asked for (CRCs checked).
+#[derive(Default)]
+struct SegmentRead {
+    bytes: Vec<u8>,
+    /// `(seq, offset of the record in bytes, record length)`.
+    frames: Vec<(u64, usize, usize)>,
+    /// A frame past the range was seen: no later segment is needed.
+    done: bool,
+}
+
+impl SegmentRead {
+    /// Reads `paths` one after the other on this thread, handing each
+    /// segment's records in `[from, to]` to `f`.
+    fn in_turn(
+        paths: &[&Path],
+        from: u64,
+        to: u64,
+        f: &mut impl FnMut(&[(u64, &[u8])]),
+    ) -> Result<(), ReadError> {
+        let mut read = SegmentRead::default();
+        for path in paths {
+            read.fill(path, from, to)?;
+            f(&read.records());
+        }
+        Ok(())
+    }
+
+    /// The records found, as `(seq, record bytes)` borrowed from the read.
+    fn records(&self) -> Vec<(u64, &[u8])> {
+        self.frames
+            .iter()
+            .map(|&(seq, at, len)| (seq, &self.bytes[at..at + len]))
+            .collect()
+    }
+
+    /// Reads the segment at `path` into this buffer (its memory reused)
+    /// and finds its frames with seq in `[from, to]`.
+    fn fill(&mut self, path: &Path, from: u64, to: u64) -> Result<(), ReadError> {
+        segment::read_all_into(path, &mut self.bytes)?;
+        self.frames.clear();
+        self.done = false;
+        let mut off = segment::HEADER_LEN;
+        while off < self.bytes.len() {
+            let (frame, total) =
+                segment::parse_frame_ref(&self.bytes[off..]).map_err(|b| ReadError::Damaged {
+                    seq: 0,
+                    reason: format!("{}: frame at offset {off}: {b}", path.display()),
+                })?;
+            if frame.seq > to {
+                self.done = true;
+                break;
+            }
+            if frame.seq >= from {
+                // The record starts after the length, flags and seq.
+                self.frames
+                    .push((frame.seq, off + segment::RECORD_OFFSET, frame.record.len()));
+            }
+            off += total;
+        }
+        Ok(())
+    }
+}
+
 fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>, AppendError> {
     fn one(d: Draft) -> Result<Prepared, AppendError> {
         let record = encoding::encode_record(&d.event).map_err(|e| AppendError::Invalid {
