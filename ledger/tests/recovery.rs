@@ -331,19 +331,26 @@ fn a_second_opener_gets_a_clear_error_not_a_hang() {
     );
 }
 
-#[test]
-fn segments_rotate_and_the_chain_continues_across_them() {
-    let tmp = tempfile::tempdir().unwrap();
+/// A ledger of 2 KiB segments: the rule set and 40 batches of two fees
+/// (81 records over many segments), with the options to reopen it.
+fn small_segments_ledger(dir: &Path) -> (Ledger, LedgerOptions) {
     let opts = LedgerOptions {
         segment_limit: 2048,
         ..Default::default()
     };
-    let (mut l, _) = Ledger::create(tmp.path(), opts.clone()).unwrap();
+    let (mut l, _) = Ledger::create(dir, opts.clone()).unwrap();
     l.append(vec![rule_set()], None, now()).unwrap();
     for i in 0..40 {
         l.append(vec![fee(i * 2), fee(i * 2 + 1)], None, now())
             .unwrap();
     }
+    (l, opts)
+}
+
+#[test]
+fn segments_rotate_and_the_chain_continues_across_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (l, opts) = small_segments_ledger(tmp.path());
     assert!(l.segments().len() > 5, "{}", l.segments().len());
     let all: Vec<u64> = l.events(1, u64::MAX).map(|r| r.unwrap().0).collect();
     assert_eq!(all, (1..=81).collect::<Vec<_>>());
@@ -364,16 +371,7 @@ fn segments_rotate_and_the_chain_continues_across_them() {
 #[test]
 fn a_segment_scan_hands_out_records_in_order_and_names_a_damaged_segment() {
     let tmp = tempfile::tempdir().unwrap();
-    let opts = LedgerOptions {
-        segment_limit: 2048,
-        ..Default::default()
-    };
-    let (mut l, _) = Ledger::create(tmp.path(), opts.clone()).unwrap();
-    l.append(vec![rule_set()], None, now()).unwrap();
-    for i in 0..40 {
-        l.append(vec![fee(i * 2), fee(i * 2 + 1)], None, now())
-            .unwrap();
-    }
+    let (l, opts) = small_segments_ledger(tmp.path());
     let segments = l.segments().len();
     assert!(segments > 5, "{segments}");
     // Segments are read ahead on a second thread: the calls still get the
