@@ -1394,9 +1394,6 @@ struct Prepared {
     fp: u64,
 }
 
-/// Stamps `recorded_at` and computes each event's record bytes and id
-/// fingerprint: pure per-event work, spread over two threads for
-/// large batches (the machine kind has two cores).
 /// One segment read into memory, with the place of each frame's record
 /// whose seq is in the range asked for (CRCs checked).
 #[derive(Default)]
@@ -1461,6 +1458,9 @@ impl SegmentRead {
     }
 }
 
+/// Stamps `recorded_at` and computes each event's record bytes and id
+/// fingerprint: pure per-event work, spread over two threads for
+/// large batches (the machine kind has two cores).
 fn prepare(mut drafts: Vec<Draft>, recorded_at: Instant) -> Result<Vec<Prepared>, AppendError> {
     fn one(d: Draft) -> Result<Prepared, AppendError> {
         let record = encoding::encode_record(&d.event).map_err(|e| AppendError::Invalid {
