@@ -743,8 +743,8 @@ impl Ledger {
                     for path in ahead {
                         let mut read = empty_rx.try_recv().unwrap_or_default();
                         let filled = read.fill(path, from, to).map(|()| read);
-                        let stop = filled.as_ref().map_or(true, |r| r.done);
-                        if full_tx.send(filled).is_err() || stop {
+                        let failed = filled.is_err();
+                        if full_tx.send(filled).is_err() || failed {
                             return;
                         }
                     }
@@ -1401,8 +1401,6 @@ struct SegmentRead {
     bytes: Vec<u8>,
     /// `(seq, offset of the record in bytes, record length)`.
     frames: Vec<(u64, usize, usize)>,
-    /// A frame past the range was seen: no later segment is needed.
-    done: bool,
 }
 
 impl SegmentRead {
@@ -1435,7 +1433,6 @@ impl SegmentRead {
     fn fill(&mut self, path: &Path, from: u64, to: u64) -> Result<(), ReadError> {
         segment::read_all_into(path, &mut self.bytes)?;
         self.frames.clear();
-        self.done = false;
         let mut off = segment::HEADER_LEN;
         while off < self.bytes.len() {
             let (frame, total) =
@@ -1444,7 +1441,6 @@ impl SegmentRead {
                     reason: format!("{}: frame at offset {off}: {b}", path.display()),
                 })?;
             if frame.seq > to {
-                self.done = true;
                 break;
             }
             if frame.seq >= from {
