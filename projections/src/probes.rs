@@ -89,48 +89,75 @@ pub fn classify(
     category: u8,
     s: Timing,
 ) -> Option<Over> {
-    let Timing {
-        duration_ms,
-        ok,
-        payload_bytes,
-        integration_ms,
-        excluded_ms,
-    } = s;
-    let measured = match (ok, duration_ms) {
-        (true, Some(d)) => d as i64,
-        _ => {
-            return match pol.failed_sample() {
-                FailedSample::OverMax => Some(Over::Maximum),
-                FailedSample::Missing => None,
-            }
+    Limits::new(goal, pol).classify(kind, category, s)
+}
+
+/// A goal's limits with the two policies that shape a comparison
+/// (`failed_sample`, `payload_allowance`) resolved once: a month compares
+/// ~160,000 samples, and looking a policy up parses its rule-set spelling.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'g> {
+    goal: &'g ResponseTimeGoal,
+    failed: FailedSample,
+    allowance: PayloadAllowance,
+}
+
+impl<'g> Limits<'g> {
+    /// The limits of `goal` under `pol`.
+    pub fn new(goal: &'g ResponseTimeGoal, pol: &Policies) -> Self {
+        Limits {
+            goal,
+            failed: pol.failed_sample(),
+            allowance: pol.payload_allowance(),
         }
-    };
-    let effective =
-        (measured - integration_ms.unwrap_or(0) as i64 - excluded_ms.unwrap_or(0) as i64).max(0);
-    let table = match kind {
-        ProbeKind::Service => &goal.service_ms,
-        _ => &goal.ui_ms,
-    };
-    let (desired, maximum) = table[usize::from(category.clamp(1, 3)) - 1];
-    // Compare in ms × 500 so the proportional allowance (+1 ms per 500 bytes)
-    // stays exact.
-    let over_5mb = match kind {
-        ProbeKind::Service => payload_bytes.unwrap_or(0).saturating_sub(5_000_000) as i64,
-        _ => 0,
-    };
-    let allowance_x500 = match pol.payload_allowance() {
-        PayloadAllowance::Proportional => over_5mb,
-        PayloadAllowance::StartedMb => (over_5mb + 999_999) / 1_000_000 * 2000 * 500,
-    };
-    let e = i128::from(effective) * 500;
-    let lim = |l: i64| i128::from(l) * 500 + i128::from(allowance_x500);
-    Some(if e > lim(maximum) {
-        Over::Maximum
-    } else if e > lim(desired) {
-        Over::Desired
-    } else {
-        Over::None
-    })
+    }
+
+    /// See [`classify`].
+    pub fn classify(&self, kind: ProbeKind, category: u8, s: Timing) -> Option<Over> {
+        let Timing {
+            duration_ms,
+            ok,
+            payload_bytes,
+            integration_ms,
+            excluded_ms,
+        } = s;
+        let measured = match (ok, duration_ms) {
+            (true, Some(d)) => d as i64,
+            _ => {
+                return match self.failed {
+                    FailedSample::OverMax => Some(Over::Maximum),
+                    FailedSample::Missing => None,
+                }
+            }
+        };
+        let effective =
+            (measured - integration_ms.unwrap_or(0) as i64 - excluded_ms.unwrap_or(0) as i64)
+                .max(0);
+        let table = match kind {
+            ProbeKind::Service => &self.goal.service_ms,
+            _ => &self.goal.ui_ms,
+        };
+        let (desired, maximum) = table[usize::from(category.clamp(1, 3)) - 1];
+        // Compare in ms × 500 so the proportional allowance (+1 ms per 500
+        // bytes) stays exact.
+        let over_5mb = match kind {
+            ProbeKind::Service => payload_bytes.unwrap_or(0).saturating_sub(5_000_000) as i64,
+            _ => 0,
+        };
+        let allowance_x500 = match self.allowance {
+            PayloadAllowance::Proportional => over_5mb,
+            PayloadAllowance::StartedMb => (over_5mb + 999_999) / 1_000_000 * 2000 * 500,
+        };
+        let e = i128::from(effective) * 500;
+        let lim = |l: i64| i128::from(l) * 500 + i128::from(allowance_x500);
+        Some(if e > lim(maximum) {
+            Over::Maximum
+        } else if e > lim(desired) {
+            Over::Desired
+        } else {
+            Over::None
+        })
+    }
 }
 
 /// How far before a month the samples that judge it are read: the trigger
@@ -155,14 +182,13 @@ pub fn samples<'a>(
     // content is at hand (later passes then compare numbers, not strings
     // in memory long evicted from the caches).
     let (mut points, mut rounds) = (Interner::default(), Interner::default());
+    let limits = Limits::new(goal, pol);
     let mut sample = |pos: u32| -> Option<Sample<'a>> {
         let f = &facts.facts[pos as usize];
         let Event::ProbeSample(s) = &*f.event else {
             return None;
         };
-        let over = classify(
-            goal,
-            pol,
+        let over = limits.classify(
             s.probe_kind,
             s.category.unwrap_or(1),
             Timing {
@@ -375,6 +401,7 @@ pub(crate) fn deductions(
 ) -> (ProbeDeductions, [KindCounts; 2], Vec<Finding>) {
     let (ms, me) = crate::calendar::month_bounds(m);
     let (lo, hi) = (ms.millis(), me.millis());
+    let package_deduction = pol.package_deduction();
     let excluded = intervals::union([busy, windows].concat());
     let inside = |t: i64| {
         let i = excluded.partition_point(|s| s.to <= t);
@@ -443,13 +470,13 @@ pub(crate) fn deductions(
             }
             c.packages[4] += 1;
             // Under `period` its time is the `probe_package` interval instead.
-            let minutes = match pol.package_deduction() {
+            let minutes = match package_deduction {
                 PackageDeduction::Count => i64::from(goal.package_minutes),
                 PackageDeduction::Period => 0,
             };
             out.packages.push(describe("deducting_package", minutes));
             deducting_instants.push(p.at);
-            if pol.package_deduction() == PackageDeduction::Period {
+            if package_deduction == PackageDeduction::Period {
                 out.intervals.push(Contribution {
                     kind: "probe_package",
                     object: format!(
@@ -467,7 +494,7 @@ pub(crate) fn deductions(
             }
         }
     }
-    if pol.package_deduction() == PackageDeduction::Count {
+    if package_deduction == PackageDeduction::Count {
         deducting_instants.sort_unstable();
         deducting_instants.dedup();
         out.count_minutes = deducting_instants.len() as i64 * i64::from(goal.package_minutes);
