@@ -286,79 +286,90 @@ pub fn scan_segment(
             }),
         };
     }
+    // Frames first (lengths, CRCs: a cheap serial walk), then every frame's
+    // chain hash checked against the stored hash of the frame before it:
+    // those checks are independent of each other, so they run on two
+    // threads; the first broken frame is the one a walk in order would
+    // stop at. Then the walk in order over the frames that hold.
+    let mut frames: Vec<(usize, FrameRef<'_>)> = Vec::new();
     let mut off = HEADER_LEN;
-    let mut prev = h.prev_hash;
-    let mut next_seq = h.first_seq;
-    let mut committed = (HEADER_LEN as u64, None, 0u64);
-    let mut in_batch = 0u64;
+    let mut stop = None;
     while off < bytes.len() {
-        match parse_frame(&bytes[off..]) {
+        match parse_frame_ref(&bytes[off..]) {
             Ok((frame, len)) => {
-                let expect_hash = chain::next_hash(&prev, frame.seq, &frame.record);
-                if frame.seq != next_seq || frame.hash != expect_hash {
-                    let reason = if frame.seq != next_seq {
-                        format!("seq {} where {} was expected", frame.seq, next_seq)
-                    } else {
-                        format!("chain hash mismatch at seq {}", frame.seq)
-                    };
-                    return SegmentScan {
-                        header,
-                        head: committed.1,
-                        valid_end: committed.0,
-                        records: committed.2,
-                        tail: Some(TailProblem::Corrupt {
-                            offset: off as u64,
-                            reason,
-                        }),
-                    };
-                }
-                prev = frame.hash;
-                next_seq += 1;
-                in_batch += 1;
+                frames.push((off, frame));
                 off += len;
-                if frame.flags & FLAG_BATCH_END != 0 {
-                    committed = (
-                        off as u64,
-                        Some(ChainHead {
-                            seq: frame.seq,
-                            hash: frame.hash,
-                        }),
-                        committed.2 + in_batch,
-                    );
-                    in_batch = 0;
-                }
             }
             Err(bad) => {
-                let frame_end = match bad {
-                    BadFrame::Checksum => {
-                        let len =
-                            u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap_or_default())
-                                as usize;
-                        off + FRAME_OVERHEAD + len
-                    }
-                    _ => bytes.len(),
-                };
-                let torn = frame_end >= bytes.len() && !matches!(bad, BadFrame::TooLarge(_));
-                let tail = if torn {
-                    TailProblem::Torn {
-                        offset: committed.0,
-                        len: bytes.len() as u64 - committed.0,
-                    }
-                } else {
-                    TailProblem::Corrupt {
-                        offset: off as u64,
-                        reason: format!("frame at seq {next_seq}: {bad}"),
-                    }
-                };
-                return SegmentScan {
-                    header,
-                    head: committed.1,
-                    valid_end: committed.0,
-                    records: committed.2,
-                    tail: Some(tail),
-                };
+                stop = Some((off, bad));
+                break;
             }
         }
+    }
+    let broken = first_broken(&frames, h.first_seq, &h.prev_hash);
+    let mut committed = (HEADER_LEN as u64, None, 0u64);
+    let mut in_batch = 0u64;
+    for (i, (off, frame)) in frames.iter().enumerate() {
+        if broken == Some(i) {
+            let next_seq = h.first_seq + i as u64;
+            let reason = if frame.seq != next_seq {
+                format!("seq {} where {} was expected", frame.seq, next_seq)
+            } else {
+                format!("chain hash mismatch at seq {}", frame.seq)
+            };
+            return SegmentScan {
+                header,
+                head: committed.1,
+                valid_end: committed.0,
+                records: committed.2,
+                tail: Some(TailProblem::Corrupt {
+                    offset: *off as u64,
+                    reason,
+                }),
+            };
+        }
+        in_batch += 1;
+        if frame.flags & FLAG_BATCH_END != 0 {
+            committed = (
+                (off + FRAME_OVERHEAD + frame.record.len()) as u64,
+                Some(ChainHead {
+                    seq: frame.seq,
+                    hash: *frame.hash,
+                }),
+                committed.2 + in_batch,
+            );
+            in_batch = 0;
+        }
+    }
+    if let Some((off, bad)) = stop {
+        let next_seq = h.first_seq + frames.len() as u64;
+        let frame_end = match bad {
+            BadFrame::Checksum => {
+                let len =
+                    u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap_or_default()) as usize;
+                off + FRAME_OVERHEAD + len
+            }
+            _ => bytes.len(),
+        };
+        let torn = frame_end >= bytes.len() && !matches!(bad, BadFrame::TooLarge(_));
+        let tail = if torn {
+            TailProblem::Torn {
+                offset: committed.0,
+                len: bytes.len() as u64 - committed.0,
+            }
+        } else {
+            TailProblem::Corrupt {
+                offset: off as u64,
+                reason: format!("frame at seq {next_seq}: {bad}"),
+            }
+        };
+        return SegmentScan {
+            header,
+            head: committed.1,
+            valid_end: committed.0,
+            records: committed.2,
+            tail: Some(tail),
+        };
     }
     let tail = (committed.0 < bytes.len() as u64).then(|| TailProblem::Torn {
         offset: committed.0,
@@ -371,6 +382,41 @@ pub fn scan_segment(
         records: committed.2,
         tail,
     }
+}
+
+/// The first of `frames` whose seq does not follow `first_seq` in order or
+/// whose stored chain hash is not the hash of its record after the stored
+/// hash of the frame before it (`prev` for the first). A long segment's
+/// checks are split over two threads (each frame's check needs only stored
+/// bytes); if no thread can be started they run here.
+fn first_broken(
+    frames: &[(usize, FrameRef<'_>)],
+    first_seq: u64,
+    prev: &[u8; 32],
+) -> Option<usize> {
+    let check = |from: usize, to: usize| -> Option<usize> {
+        (from..to).find(|&i| {
+            let f = &frames[i].1;
+            let before = if i == 0 { prev } else { frames[i - 1].1.hash };
+            f.seq != first_seq + i as u64 || *f.hash != chain::next_hash(before, f.seq, f.record)
+        })
+    };
+    let n = frames.len();
+    if n < 4096 {
+        return check(0, n);
+    }
+    let mid = n / 2;
+    std::thread::scope(|scope| {
+        let later = std::thread::Builder::new()
+            .name("slaledger-chain".into())
+            .spawn_scoped(scope, move || check(mid, n));
+        let early = check(0, mid);
+        match later {
+            // The later half's result matters only if the early half holds.
+            Ok(h) => early.or_else(|| h.join().unwrap_or_else(|_| check(mid, n))),
+            Err(_) => early.or_else(|| check(mid, n)),
+        }
+    })
 }
 
 /// The open, writable end of the log.
@@ -538,5 +584,99 @@ mod tests {
             scan_segment(&flipped, None, None).tail,
             Some(TailProblem::Corrupt { .. })
         ));
+    }
+
+    /// The frames of a 10,000-record segment (records of 5-14 bytes, a batch
+    /// end every 7th and at the last) with frame `k` rewritten by `change`, its CRC
+    /// recomputed so that only the chain (or the seq) is wrong; returns the
+    /// bytes and every frame's offset.
+    fn long_segment(changes: &[(usize, fn(&mut u64, &mut [u8; 32]))]) -> (Vec<u8>, Vec<usize>) {
+        let records: Vec<Vec<u8>> = (0..10_000u32)
+            .map(|i| i.to_le_bytes().repeat(1 + (i % 3) as usize))
+            .collect();
+        let refs: Vec<&[u8]> = records.iter().map(Vec::as_slice).collect();
+        let ends: Vec<bool> = (0..records.len())
+            .map(|i| i % 7 == 6 || i + 1 == records.len())
+            .collect();
+        let clean = seg(&refs, &ends);
+        let mut offsets = Vec::new();
+        let mut out = clean[..HEADER_LEN].to_vec();
+        let mut off = HEADER_LEN;
+        let mut i = 0;
+        while off < clean.len() {
+            let (f, len) = parse_frame_ref(&clean[off..]).expect("a clean frame");
+            let (mut seq, mut hash) = (f.seq, *f.hash);
+            for (k, change) in changes {
+                if *k == i {
+                    change(&mut seq, &mut hash);
+                }
+            }
+            offsets.push(out.len());
+            put_frame(&mut out, seq, f.flags, f.record, &hash);
+            off += len;
+            i += 1;
+        }
+        (out, offsets)
+    }
+
+    #[test]
+    fn a_long_segment_scan_stops_at_the_first_broken_frame_in_either_half() {
+        let wrong_hash: fn(&mut u64, &mut [u8; 32]) = |_, h| h[0] ^= 1;
+        let wrong_seq: fn(&mut u64, &mut [u8; 32]) = |s, _| *s += 1;
+        let (clean, _) = long_segment(&[]);
+        let scan = scan_segment(&clean, Some(1), Some(chain::genesis()));
+        assert_eq!(scan.tail, None);
+        assert_eq!(scan.records, 10_000);
+        let cases: Vec<(Vec<(usize, fn(&mut u64, &mut [u8; 32]))>, usize, &str)> = vec![
+            (vec![(0, wrong_hash)], 0, "chain hash mismatch at seq 1"),
+            (
+                vec![(4_999, wrong_hash)],
+                4_999,
+                "chain hash mismatch at seq 5000",
+            ),
+            (
+                vec![(5_000, wrong_hash)],
+                5_000,
+                "chain hash mismatch at seq 5001",
+            ),
+            (
+                vec![(9_999, wrong_hash)],
+                9_999,
+                "chain hash mismatch at seq 10000",
+            ),
+            (
+                vec![(7_001, wrong_seq)],
+                7_001,
+                "seq 7003 where 7002 was expected",
+            ),
+            (
+                vec![(3_000, wrong_hash), (7_000, wrong_hash)],
+                3_000,
+                "chain hash mismatch at seq 3001",
+            ),
+            (
+                vec![(6_000, wrong_seq), (8_000, wrong_hash)],
+                6_000,
+                "seq 6002 where 6001 was expected",
+            ),
+        ];
+        for (changes, k, reason) in cases {
+            let (bytes, offsets) = long_segment(&changes);
+            let scan = scan_segment(&bytes, Some(1), Some(chain::genesis()));
+            assert_eq!(
+                scan.tail,
+                Some(TailProblem::Corrupt {
+                    offset: offsets[k] as u64,
+                    reason: reason.into()
+                }),
+                "frame {k}"
+            );
+            // Everything up to the last batch end before frame k holds.
+            let kept = k / 7 * 7;
+            assert_eq!(scan.records, kept as u64, "frame {k}");
+            assert_eq!(scan.head.map(|h| h.seq), (kept > 0).then_some(kept as u64));
+            let end = if kept == 0 { HEADER_LEN } else { offsets[kept] };
+            assert_eq!(scan.valid_end, end as u64, "frame {k}");
+        }
     }
 }
