@@ -586,11 +586,14 @@ mod tests {
         ));
     }
 
-    /// The frames of a 10,000-record segment (records of 5-14 bytes, a batch
-    /// end every 7th and at the last) with frame `k` rewritten by `change`, its CRC
-    /// recomputed so that only the chain (or the seq) is wrong; returns the
-    /// bytes and every frame's offset.
-    fn long_segment(changes: &[(usize, fn(&mut u64, &mut [u8; 32]))]) -> (Vec<u8>, Vec<usize>) {
+    /// A frame's position and how its seq and stored hash are changed.
+    type Change = (usize, fn(&mut u64, &mut [u8; 32]));
+
+    /// A 10,000-record segment (records of 4, 8 or 12 bytes, a batch end
+    /// every 7th and at the last) with each frame named in `changes`
+    /// rewritten, its CRC recomputed so that only the chain (or the seq) is
+    /// wrong; returns the bytes and every frame's offset.
+    fn long_segment(changes: &[Change]) -> (Vec<u8>, Vec<usize>) {
         let records: Vec<Vec<u8>> = (0..10_000u32)
             .map(|i| i.to_le_bytes().repeat(1 + (i % 3) as usize))
             .collect();
@@ -627,7 +630,7 @@ mod tests {
         let scan = scan_segment(&clean, Some(1), Some(chain::genesis()));
         assert_eq!(scan.tail, None);
         assert_eq!(scan.records, 10_000);
-        let cases: Vec<(Vec<(usize, fn(&mut u64, &mut [u8; 32]))>, usize, &str)> = vec![
+        let cases: Vec<(Vec<Change>, usize, &str)> = vec![
             (vec![(0, wrong_hash)], 0, "chain hash mismatch at seq 1"),
             (
                 vec![(4_999, wrong_hash)],
