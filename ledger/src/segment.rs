@@ -630,47 +630,30 @@ mod tests {
         let scan = scan_segment(&clean, Some(1), Some(chain::genesis()));
         assert_eq!(scan.tail, None);
         assert_eq!(scan.records, 10_000);
-        let cases: Vec<(Vec<Change>, usize, &str)> = vec![
-            (vec![(0, wrong_hash)], 0, "chain hash mismatch at seq 1"),
-            (
-                vec![(4_999, wrong_hash)],
-                4_999,
-                "chain hash mismatch at seq 5000",
-            ),
-            (
-                vec![(5_000, wrong_hash)],
-                5_000,
-                "chain hash mismatch at seq 5001",
-            ),
-            (
-                vec![(9_999, wrong_hash)],
-                9_999,
-                "chain hash mismatch at seq 10000",
-            ),
-            (
-                vec![(7_001, wrong_seq)],
-                7_001,
-                "seq 7003 where 7002 was expected",
-            ),
-            (
-                vec![(3_000, wrong_hash), (7_000, wrong_hash)],
-                3_000,
-                "chain hash mismatch at seq 3001",
-            ),
-            (
-                vec![(6_000, wrong_seq), (8_000, wrong_hash)],
-                6_000,
-                "seq 6002 where 6001 was expected",
-            ),
+        // (frames changed, the first broken one, whether its seq is what is wrong)
+        let cases: [(&[Change], usize, bool); 7] = [
+            (&[(0, wrong_hash)], 0, false),
+            (&[(4_999, wrong_hash)], 4_999, false),
+            (&[(5_000, wrong_hash)], 5_000, false),
+            (&[(9_999, wrong_hash)], 9_999, false),
+            (&[(7_001, wrong_seq)], 7_001, true),
+            (&[(3_000, wrong_hash), (7_000, wrong_hash)], 3_000, false),
+            (&[(6_000, wrong_seq), (8_000, wrong_hash)], 6_000, true),
         ];
-        for (changes, k, reason) in cases {
-            let (bytes, offsets) = long_segment(&changes);
+        for (changes, k, seq_wrong) in cases {
+            let (bytes, offsets) = long_segment(changes);
+            let seq = k as u64 + 1;
+            let reason = if seq_wrong {
+                format!("seq {} where {seq} was expected", seq + 1)
+            } else {
+                format!("chain hash mismatch at seq {seq}")
+            };
             let scan = scan_segment(&bytes, Some(1), Some(chain::genesis()));
             assert_eq!(
                 scan.tail,
                 Some(TailProblem::Corrupt {
                     offset: offsets[k] as u64,
-                    reason: reason.into()
+                    reason
                 }),
                 "frame {k}"
             );
