@@ -104,6 +104,8 @@ struct Row {
     raw_what: &'static str,
     /// Events the raw limit processed (the ledger also holds its rule set).
     raw_events: u64,
+    /// CPU time of the whole process (every thread) during the measurement.
+    cpu_secs: Option<f64>,
 }
 
 /// Events measured at a batch size: small batches are bounded by fdatasync
@@ -126,6 +128,19 @@ impl Rng {
         self.0 ^= self.0 << 17;
         self.0 % n.max(1)
     }
+}
+
+/// CPU seconds (user + system) this process has used so far, every thread
+/// counted, dead ones included: `/proc/self/stat` fields 14 and 15, in the
+/// kernel's fixed user-visible tick of 1/100 s. `None` off Linux.
+pub(crate) fn process_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces; fields after it follow `)`.
+    let rest = &s[s.rfind(')')? + 1..];
+    let mut f = rest.split_whitespace().skip(11);
+    let utime: u64 = f.next()?.parse().ok()?;
+    let stime: u64 = f.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 /// A `/proc/self/status` field in KiB (`VmHWM`: peak RSS, `VmRSS`: now).
@@ -205,6 +220,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             .chunks(batch as usize)
             .map(|c| c.to_vec())
             .collect();
+        let cpu0 = process_cpu_secs();
         let t = Clock::now();
         for b in batches {
             ledger.append(b, None, now)?;
@@ -213,6 +229,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         // includes every index write, not only the acknowledged log writes.
         drop(ledger);
         let secs = t.elapsed().as_secs_f64();
+        let cpu_secs = process_cpu_secs().zip(cpu0).map(|(b, a)| b - a);
         if batch == verify_batch {
             // Idempotency: the same events again are all duplicates, each
             // settled by reading and hashing the stored record.
@@ -243,6 +260,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
             raw_secs,
             raw_what: "plain write+fdatasync",
             raw_events: count,
+            cpu_secs,
         });
         if batch != verify_batch {
             let _ = std::fs::remove_dir_all(&dir);
@@ -282,6 +300,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         raw_secs,
         raw_what: "blake3 chaining in memory",
         raw_events: vcount as u64,
+        cpu_secs: None,
     });
 
     let rep_noindex = {
@@ -303,19 +322,24 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         raw_secs,
         raw_what: "blake3 chaining in memory",
         raw_events: vcount as u64,
+        cpu_secs: None,
     });
 
     println!(
         "slaledger bench: {n} probe-sample events, mean record {avg:.0} bytes (+{} bytes framing)",
         slaledger_ledger::segment::FRAME_OVERHEAD
     );
-    println!("| measurement | events | seconds | events/s | raw limit (same bytes, same run) | raw events/s | ratio |");
-    println!("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
+    println!("| measurement | events | seconds | events/s | raw limit (same bytes, same run) | raw events/s | ratio | CPU µs/event (cores busy) |");
+    println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: |");
     for r in rows {
         let eps = r.events as f64 / r.secs;
         let raw = r.raw_events as f64 / r.raw_secs;
+        let cpu = match r.cpu_secs {
+            Some(c) => format!("{:.2} ({:.2})", 1e6 * c / r.events as f64, c / r.secs),
+            None => "-".into(),
+        };
         println!(
-            "| {} | {} | {:.3} | {:.0} | {} | {:.0} | {:.0} % |",
+            "| {} | {} | {:.3} | {:.0} | {} | {:.0} | {:.0} % | {cpu} |",
             r.what,
             r.events,
             r.secs,

@@ -488,6 +488,57 @@ impl ActiveSegment {
             }
         }
     }
+
+    /// Writes `frames` at `ahead` bytes past the end, neither syncing nor
+    /// moving the end: the first frames of a large batch, written while the
+    /// batch is still being validated and chained so that the disk works
+    /// while the CPU does. They never carry the batch-end flag, so until
+    /// [`ActiveSegment::commit_ahead`] they are a tail without a batch end,
+    /// which a crash leaves for open to cut and
+    /// [`ActiveSegment::discard_ahead`] cuts when the batch is not appended.
+    pub fn write_ahead(&self, ahead: u64, frames: &[u8]) -> io::Result<()> {
+        self.file.write_all_at(frames, self.len + ahead)
+    }
+
+    /// fdatasyncs the file without moving the end: starts the disk on frames
+    /// written ahead. Acknowledges nothing.
+    pub fn sync_ahead(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// Completes a batch whose first `ahead` bytes were written ahead:
+    /// writes `rest` (which ends with the batch-end frame) after them,
+    /// fdatasyncs, and moves the end past the batch. Returns where the batch
+    /// starts. On any error the file is cut back as in
+    /// [`ActiveSegment::append_durable`].
+    pub fn commit_ahead(&mut self, ahead: u64, rest: &[u8]) -> io::Result<u64> {
+        let at = self.len;
+        let res = self
+            .file
+            .write_all_at(rest, at + ahead)
+            .and_then(|_| self.file.sync_data())
+            .and_then(|_| {
+                self.file
+                    .seek(SeekFrom::Start(at + ahead + rest.len() as u64))
+            });
+        match res {
+            Ok(end) => {
+                self.len = end;
+                Ok(at)
+            }
+            Err(e) => {
+                let _ = self.discard_ahead();
+                Err(e)
+            }
+        }
+    }
+
+    /// Cuts whatever was written ahead of the end (a batch not appended).
+    pub fn discard_ahead(&mut self) -> io::Result<()> {
+        self.file.set_len(self.len)?;
+        self.file.seek(SeekFrom::Start(self.len))?;
+        Ok(())
+    }
 }
 
 /// Reads the frame at `offset` of the segment file `path`.

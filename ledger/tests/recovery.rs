@@ -298,14 +298,47 @@ fn a_refused_large_batch_appends_nothing_and_the_next_one_is_sound() {
         f.amount_ore += 1;
     }
     big[1500] = conflicting;
+    let len_before = std::fs::metadata(seg_path(tmp.path())).unwrap().len();
     let err = l.append(big, None, now()).unwrap_err();
     assert!(err.to_string().contains("id conflict"), "{err}");
     assert_eq!(l.head(), head);
+    // The frames written ahead while the batch was validated are cut again.
+    assert_eq!(
+        std::fs::metadata(seg_path(tmp.path())).unwrap().len(),
+        len_before
+    );
     let out = l.append((0..2000).map(fee).collect(), None, now()).unwrap();
     assert_eq!(out.head, reference_head(0..2000));
     drop(l);
     let rep = verify_dir(tmp.path(), None).unwrap();
     assert!(rep.ok(), "{:?}", rep.problems);
+}
+
+#[test]
+fn large_batches_written_ahead_start_new_segments_whole_and_chain_across_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = LedgerOptions {
+        segment_limit: 1024 * 1024,
+        ..Default::default()
+    };
+    let (mut l, _) = Ledger::create(tmp.path(), opts.clone()).unwrap();
+    l.append(vec![rule_set()], None, now()).unwrap();
+    // Batches of 3,000 fees (each several chunks written ahead); the
+    // third no longer fits the first segment and starts a new one.
+    for b in 0..4u64 {
+        l.append((b * 3000..(b + 1) * 3000).map(fee).collect(), None, now())
+            .unwrap();
+    }
+    assert_eq!(l.head(), reference_head(0..12_000));
+    drop(l);
+    let segments = segment::list_segments(&tmp.path().join("log")).unwrap();
+    assert!(segments.len() >= 2, "{segments:?}");
+    let (l, _) = Ledger::open(tmp.path(), opts).unwrap();
+    assert_eq!(l.head(), reference_head(0..12_000));
+    drop(l);
+    let rep = verify_dir(tmp.path(), None).unwrap();
+    assert!(rep.ok(), "{:?}", rep.problems);
+    assert_eq!(rep.records, 12_001);
 }
 
 #[test]
