@@ -797,6 +797,10 @@ impl Ledger {
         drafts: Vec<Draft>,
         recorded_at: Instant,
     ) -> Result<Vec<StoredEvent>, AppendError> {
+        // A failed write leaves the in-memory state unknown.
+        if self.poisoned {
+            return Err(AppendError::Poisoned);
+        }
         if self.ids.is_none() {
             self.ids = Some(self.index.load_ids().map_err(ReadError::from)?);
         }
@@ -928,7 +932,8 @@ impl Ledger {
             self.keep_frame_buf(buf);
             return Ok(outcome);
         }
-        let records = plan.take(prepared);
+        let mut records = plan.take(prepared);
+        let mut noted = false;
         let appended = match speculated {
             Some((frames, _)) if all_accepted => {
                 // Nothing was written ahead when the batch starts a segment.
@@ -938,8 +943,27 @@ impl Ledger {
                         return Err(e);
                     }
                 }
-                self.active
-                    .commit_ahead(written, &buf[written as usize..])
+                // The in-memory bookkeeping of the batch runs while the
+                // final frames are written and synced; should that fail,
+                // the handle is poisoned and the id table dropped below,
+                // so nothing acts on it.
+                let rest = &buf[written as usize..];
+                let active = &mut self.active;
+                let offsets = &frames.0;
+                let committed = std::thread::scope(|s| {
+                    let commit = s.spawn(move || active.commit_ahead(written, rest));
+                    note_recorded(
+                        &mut self.session_objects,
+                        &mut self.session_streams,
+                        self.ids.as_mut(),
+                        &mut records,
+                        offsets,
+                    );
+                    commit.join()
+                });
+                noted = true;
+                committed
+                    .unwrap_or_else(|_| Err(io::Error::other("batch commit thread failed")))
                     .map(|base| (frames, base))
             }
             _ => {
@@ -957,6 +981,10 @@ impl Ledger {
             Ok(a) => a,
             Err(e) => {
                 self.poisoned = true;
+                if noted {
+                    // It holds ids of events that are not in the log.
+                    self.ids = None;
+                }
                 return Err(AppendError::Io(e));
             }
         };
@@ -968,25 +996,14 @@ impl Ledger {
         outcome.head = self.head;
         let segment_first = self.active.first_seq;
         outcome.appended = outcome.appended.start..seq + 1;
-        for p in &records {
-            if let Some(o) = p.ev.event.opens() {
-                self.session_objects.insert((p.ev.stream.to_string(), o));
-            }
-            let content = match &p.ev.event {
-                Event::RuleSetDefined(r) => Some(&r.content),
-                Event::RuleSetAmended(r) => Some(&r.content),
-                _ => None,
-            };
-            if let Some(c) = content {
-                self.session_streams
-                    .insert(p.ev.stream.to_string(), rules_of(c));
-            }
-        }
-        if let Some(ids) = self.ids.as_mut() {
-            ids.reserve(records.len());
-            for ((s, _), p) in offsets.iter().zip(&records) {
-                ids.insert(p.fp, *s);
-            }
+        if !noted {
+            note_recorded(
+                &mut self.session_objects,
+                &mut self.session_streams,
+                self.ids.as_mut(),
+                &mut records,
+                &offsets,
+            );
         }
         // Index in the background; the batch is already acknowledged by the log.
         let head = self.head;
@@ -1584,6 +1601,41 @@ impl SegmentRead {
             off += total;
         }
         Ok(())
+    }
+}
+
+/// Notes an appended batch in the in-memory state the next batch is
+/// validated against: objects and streams it opened (not yet in the sled
+/// index, which is written in the background) and its ids.
+fn note_recorded(
+    session_objects: &mut BTreeSet<(String, ObjectRef)>,
+    session_streams: &mut BTreeMap<String, Arc<StreamRules>>,
+    ids: Option<&mut IdTable>,
+    records: &mut [Prepared],
+    offsets: &[(u64, u64)],
+) {
+    for p in records.iter_mut() {
+        // The record bytes are framed and written: free them here rather
+        // than on the index thread, so that the next batch reuses this
+        // thread's memory instead of faulting in fresh pages.
+        p.record = Vec::new();
+        if let Some(o) = p.ev.event.opens() {
+            session_objects.insert((p.ev.stream.to_string(), o));
+        }
+        let content = match &p.ev.event {
+            Event::RuleSetDefined(r) => Some(&r.content),
+            Event::RuleSetAmended(r) => Some(&r.content),
+            _ => None,
+        };
+        if let Some(c) = content {
+            session_streams.insert(p.ev.stream.to_string(), rules_of(c));
+        }
+    }
+    if let Some(ids) = ids {
+        ids.reserve(records.len());
+        for ((s, _), p) in offsets.iter().zip(records.iter()) {
+            ids.insert(p.fp, *s);
+        }
     }
 }
 
