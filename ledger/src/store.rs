@@ -1606,7 +1606,9 @@ impl SegmentRead {
 
 /// Notes an appended batch in the in-memory state the next batch is
 /// validated against: objects and streams it opened (not yet in the sled
-/// index, which is written in the background) and its ids.
+/// index, which is written in the background) and its ids. Also frees
+/// each record's bytes, which are framed by now and not needed by the
+/// index job that takes the events next.
 fn note_recorded(
     session_objects: &mut BTreeSet<(String, ObjectRef)>,
     session_streams: &mut BTreeMap<String, Arc<StreamRules>>,
