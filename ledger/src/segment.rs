@@ -428,6 +428,9 @@ pub struct ActiveSegment {
     pub file: File,
     /// Its length in bytes (all durable).
     pub len: u64,
+    /// Test-only: writes and syncs that fail on demand.
+    #[cfg(test)]
+    pub(crate) faults: std::sync::Arc<faults::Faults>,
 }
 
 impl ActiveSegment {
@@ -447,6 +450,8 @@ impl ActiveSegment {
             first_seq: header.first_seq,
             file,
             len: HEADER_LEN as u64,
+            #[cfg(test)]
+            faults: Default::default(),
         })
     }
 
@@ -463,6 +468,8 @@ impl ActiveSegment {
             first_seq,
             file,
             len,
+            #[cfg(test)]
+            faults: Default::default(),
         })
     }
 
@@ -473,12 +480,12 @@ impl ActiveSegment {
     pub fn append_durable(&mut self, frames: &[u8]) -> io::Result<u64> {
         let at = self.len;
         let res = self
-            .file
-            .write_all(frames)
-            .and_then(|_| self.file.sync_data());
+            .write_at(frames, at)
+            .and_then(|_| self.sync())
+            .and_then(|_| self.file.seek(SeekFrom::Start(at + frames.len() as u64)));
         match res {
-            Ok(()) => {
-                self.len += frames.len() as u64;
+            Ok(end) => {
+                self.len = end;
                 Ok(at)
             }
             Err(e) => {
@@ -497,13 +504,13 @@ impl ActiveSegment {
     /// which a crash leaves for open to cut and
     /// [`ActiveSegment::discard_ahead`] cuts when the batch is not appended.
     pub fn write_ahead(&self, ahead: u64, frames: &[u8]) -> io::Result<()> {
-        self.file.write_all_at(frames, self.len + ahead)
+        self.write_at(frames, self.len + ahead)
     }
 
     /// fdatasyncs the file without moving the end: starts the disk on frames
     /// written ahead. Acknowledges nothing.
     pub fn sync_ahead(&self) -> io::Result<()> {
-        self.file.sync_data()
+        self.sync()
     }
 
     /// Completes a batch whose first `ahead` bytes were written ahead:
@@ -514,9 +521,8 @@ impl ActiveSegment {
     pub fn commit_ahead(&mut self, ahead: u64, rest: &[u8]) -> io::Result<u64> {
         let at = self.len;
         let res = self
-            .file
-            .write_all_at(rest, at + ahead)
-            .and_then(|_| self.file.sync_data())
+            .write_at(rest, at + ahead)
+            .and_then(|_| self.sync())
             .and_then(|_| {
                 self.file
                     .seek(SeekFrom::Start(at + ahead + rest.len() as u64))
@@ -538,6 +544,76 @@ impl ActiveSegment {
         self.file.set_len(self.len)?;
         self.file.seek(SeekFrom::Start(self.len))?;
         Ok(())
+    }
+
+    /// Writes `bytes` at `offset` (every write of a batch goes through here).
+    fn write_at(&self, bytes: &[u8], offset: u64) -> io::Result<()> {
+        #[cfg(test)]
+        if self.faults.trips() {
+            // A full disk may take part of a write before it fails.
+            self.file.write_all_at(&bytes[..bytes.len() / 2], offset)?;
+            return Err(faults::injected());
+        }
+        self.file.write_all_at(bytes, offset)
+    }
+
+    /// fdatasyncs the file (every sync of a batch goes through here).
+    fn sync(&self) -> io::Result<()> {
+        #[cfg(test)]
+        if self.faults.trips() {
+            return Err(faults::injected());
+        }
+        self.file.sync_data()
+    }
+}
+
+/// Test-only fault injection. A local disk cannot be made to fail on
+/// demand, yet what an append does when a write or an fdatasync fails
+/// decides what an acknowledged batch means; the store's fault tests arm
+/// these to fail every I/O operation of a batch in turn.
+#[cfg(test)]
+pub(crate) mod faults {
+    use std::io;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// Counts a segment's writes and fdatasyncs, together, in the order
+    /// they are issued; from the `fail_from`-th (0-based) on, each fails.
+    #[derive(Debug)]
+    pub(crate) struct Faults {
+        ops: AtomicU64,
+        fail_from: AtomicU64,
+    }
+
+    impl Default for Faults {
+        fn default() -> Self {
+            Faults {
+                ops: AtomicU64::new(0),
+                fail_from: AtomicU64::new(u64::MAX),
+            }
+        }
+    }
+
+    impl Faults {
+        /// Fails the `n`-th operation from now and every later one.
+        pub(crate) fn fail_from(&self, n: u64) {
+            self.ops.store(0, Ordering::SeqCst);
+            self.fail_from.store(n, Ordering::SeqCst);
+        }
+
+        /// Counts an operation; true if it is to fail.
+        pub(crate) fn trips(&self) -> bool {
+            self.ops.fetch_add(1, Ordering::SeqCst) >= self.fail_from.load(Ordering::SeqCst)
+        }
+
+        /// Operations counted since the last [`Faults::fail_from`].
+        pub(crate) fn count(&self) -> u64 {
+            self.ops.load(Ordering::SeqCst)
+        }
+    }
+
+    /// The error an injected fault returns.
+    pub(crate) fn injected() -> io::Error {
+        io::Error::other("injected fault: no space left on device")
     }
 }
 

@@ -22,6 +22,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+#[cfg(test)]
+mod fault_tests;
+
 /// Default clock tolerance: `occurred_at` may be at most this far after
 /// `recorded_at` (SPEC §4.1). A rule set may set `clock_tolerance_minutes`.
 pub const DEFAULT_CLOCK_TOLERANCE_MS: i64 = 5 * 60_000;
@@ -333,7 +336,15 @@ impl Ledger {
         let last_recorded = if head.seq == 0 {
             Instant::from_millis(0)
         } else {
-            let path = segments.last().map(|s| s.1.clone()).unwrap_or_default();
+            // Not always the last segment: one started by a batch that
+            // then failed (or a crash right after rotation) holds no
+            // record yet.
+            let path = segments
+                .iter()
+                .rev()
+                .find(|(first, _)| *first <= head.seq)
+                .map(|s| s.1.clone())
+                .unwrap_or_default();
             last_record_time(&path, head.seq).map_err(|e| match e {
                 ReadError::Io(source) => OpenError::Io { path, source },
                 other => OpenError::Corrupt {
@@ -1053,7 +1064,14 @@ impl Ledger {
             first_seq: self.head.seq + 1,
             prev_hash: self.head.hash,
         };
-        self.active = ActiveSegment::create(&log_dir, header)?;
+        let next = ActiveSegment::create(&log_dir, header)?;
+        // The fault tests follow a batch into the segment it starts.
+        #[cfg(test)]
+        let next = ActiveSegment {
+            faults: self.active.faults.clone(),
+            ..next
+        };
+        self.active = next;
         self.segments.push((
             header.first_seq,
             log_dir.join(segment::segment_file_name(header.first_seq)),

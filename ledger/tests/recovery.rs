@@ -87,6 +87,38 @@ fn appends_continue_correctly_after_a_cut_tail() {
 }
 
 #[test]
+fn a_crash_right_after_a_new_segment_was_started_reopens_at_the_head() {
+    // A batch that starts a segment creates it (header synced) before
+    // writing its frames; a crash in between leaves a last segment that
+    // holds no record yet.
+    let tmp = tempfile::tempdir().unwrap();
+    let l = ledger_with(tmp.path(), &[2, 3]);
+    let head = l.head();
+    drop(l);
+    let header = segment::SegmentHeader {
+        first_seq: head.seq + 1,
+        prev_hash: head.hash,
+    };
+    let log = tmp.path().join("log");
+    std::fs::write(
+        log.join(segment::segment_file_name(header.first_seq)),
+        header.to_bytes(),
+    )
+    .unwrap();
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
+    let (mut l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert_eq!(l.head(), head);
+    assert!(report.cut_tail.is_none());
+    l.append(vec![fee(100)], None, now()).unwrap();
+    assert_eq!(l.head().seq, head.seq + 1);
+    assert_eq!(segment::list_segments(&log).unwrap().len(), 2);
+    drop(l);
+    assert!(verify_dir(tmp.path(), None).unwrap().ok());
+    let (l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+    assert_eq!(l.head().seq, head.seq + 1);
+}
+
+#[test]
 fn damage_before_the_tail_refuses_to_open_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     drop(ledger_with(tmp.path(), &[2, 2]));

@@ -1,0 +1,185 @@
+//! What an append does when the disk fails under it. Every write and
+//! fdatasync of a batch is made to fail in turn (the test-only hooks of
+//! [`crate::segment::faults`]); after each failure the batch must be absent
+//! from the file, the handle must refuse further appends, and a reopened
+//! ledger must hold exactly the batches acknowledged before, verify clean,
+//! know none of the failed batch's ids, and take the same batch again.
+
+use super::*;
+use crate::event::{Actor, RuleSetDefined, SCHEMA_VERSION};
+use crate::input::parse_jsonl;
+use crate::verify::verify_dir;
+use crate::vocab::{DocHash, Month};
+
+fn now() -> Instant {
+    Instant::parse("2025-07-01T00:00:00Z").unwrap()
+}
+
+fn rule_set() -> Draft {
+    let content = r#"{"effective_from":"2025-01","rule_set_id":"r","stream":"s"}"#.to_owned();
+    Draft {
+        line: 1,
+        event: StoredEvent {
+            id: "rule-set/r/v1".into(),
+            stream: "s".into(),
+            recorded_at: now(),
+            occurred_at: now(),
+            actor: Actor {
+                party: Party::Customer,
+                identity: "c".into(),
+                operated_by: None,
+            },
+            schema_version: SCHEMA_VERSION,
+            signature: None,
+            refs: vec![],
+            note: None,
+            event: Event::RuleSetDefined(Box::new(RuleSetDefined {
+                rule_set_id: "r".into(),
+                effective_from: Month::parse("2025-01").unwrap(),
+                content_hash: DocHash(*blake3::hash(content.as_bytes()).as_bytes()),
+                content,
+            })),
+        },
+    }
+}
+
+/// `n` fee events with ids `fee-{from}`..: no references needed.
+fn fees(from: u64, n: u64) -> Vec<Draft> {
+    let text: String = (from..from + n)
+        .map(|i| {
+            format!(
+                r#"{{"id":"fee-{i}","stream":"s","actor":{{"party":"supplier","identity":"sd"}},"occurred_at":"2025-06-30T12:00:00Z","kind":"fee_recorded","data":{{"month":"2025-06","amount_ore":{},"fee_kind":"hourly"}}}}"#,
+                1000 + i
+            ) + "\n"
+        })
+        .collect();
+    parse_jsonl(&text).unwrap()
+}
+
+/// A ledger holding the rule set and one acknowledged batch of 50 fees.
+fn ledger(dir: &Path, segment_limit: u64) -> Ledger {
+    let opts = LedgerOptions {
+        segment_limit,
+        ..LedgerOptions::default()
+    };
+    let (mut l, _) = Ledger::create(dir, opts).unwrap();
+    l.append(vec![rule_set()], None, now()).unwrap();
+    l.append(fees(0, 50), None, now()).unwrap();
+    l
+}
+
+fn files_len(dir: &Path) -> Vec<(u64, u64)> {
+    segment::list_segments(&dir.join("log"))
+        .unwrap()
+        .into_iter()
+        .map(|(first, p)| (first, fs::metadata(p).unwrap().len()))
+        .collect()
+}
+
+/// Fails the `k`-th I/O operation (and every later one) of appending a
+/// batch of `n` fees; returns `false` once `k` is past the batch's last
+/// operation (the append succeeded), after checking what a failure must
+/// leave behind.
+fn fail_op(k: u64, n: u64, segment_limit: u64) -> bool {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut l = ledger(dir, segment_limit);
+    let before = l.head();
+    let segments_before = l.segments.len();
+    let len_before = l.active.len;
+    l.active.faults.fail_from(k);
+    let res = l.append(fees(1000, n), None, now());
+    let ops = l.active.faults.count();
+    match res {
+        Ok(out) => {
+            assert_eq!(out.appended.count() as u64, n, "op {k}");
+            assert!(ops <= k, "op {k} of {ops} failed, yet the append succeeded");
+            drop(l);
+            assert!(verify_dir(dir, None).unwrap().problems.is_empty());
+            return false;
+        }
+        Err(AppendError::Io(e)) => assert!(e.to_string().contains("injected"), "op {k}: {e}"),
+        Err(e) => panic!("op {k}: {e}"),
+    }
+    // Nothing of the batch stays in the file behind the durable end (of
+    // the segment it started, if it started one).
+    assert_eq!(l.head(), before, "op {k}");
+    let expected_len = if l.segments.len() > segments_before {
+        segment::HEADER_LEN as u64
+    } else {
+        len_before
+    };
+    assert_eq!(l.active.len, expected_len, "op {k}");
+    let lens = files_len(dir);
+    assert_eq!(
+        lens.last(),
+        Some(&(l.active.first_seq, expected_len)),
+        "op {k}"
+    );
+    // The handle's state is unknown after a failed write: it refuses more,
+    // and forgot the ids it may have noted for the batch while the final
+    // write ran.
+    l.active.faults.fail_from(u64::MAX);
+    assert_eq!(l.lookup_id("s", "fee-1000").unwrap(), None, "op {k}");
+    assert!(
+        matches!(
+            l.append(fees(5000, 1), None, now()),
+            Err(AppendError::Poisoned)
+        ),
+        "op {k}"
+    );
+    drop(l);
+    assert!(verify_dir(dir, None).unwrap().problems.is_empty(), "op {k}");
+    let (mut l, report) = Ledger::open(dir, LedgerOptions::default()).unwrap();
+    assert_eq!(l.head(), before, "op {k}");
+    assert!(report.cut_tail.is_none(), "op {k}: {:?}", report.cut_tail);
+    assert!(l.segments.len() >= segments_before);
+    for id in ["fee-1000", &format!("fee-{}", 1000 + n - 1)] {
+        assert_eq!(l.lookup_id("s", id).unwrap(), None, "op {k}: {id}");
+    }
+    assert!(l.lookup_id("s", "fee-49").unwrap().is_some());
+    // The same batch goes in whole on the reopened ledger.
+    let out = l.append(fees(1000, n), None, now()).unwrap();
+    assert_eq!(out.appended.count() as u64, n, "op {k}");
+    assert!(out.duplicates.is_empty());
+    drop(l);
+    assert!(verify_dir(dir, None).unwrap().problems.is_empty(), "op {k}");
+    true
+}
+
+/// Fails each operation of the batch in turn; returns how many failed.
+fn sweep(n: u64, segment_limit: u64) -> u64 {
+    let mut k = 0;
+    while fail_op(k, n, segment_limit) {
+        k += 1;
+        assert!(k < 100, "the batch never succeeded");
+    }
+    k
+}
+
+#[test]
+fn a_failed_write_or_fdatasync_of_a_small_batch_appends_nothing() {
+    // One write and one fdatasync.
+    assert_eq!(sweep(10, segment::DEFAULT_SEGMENT_LIMIT), 2);
+}
+
+#[test]
+fn a_failure_at_any_write_or_fdatasync_of_a_large_batch_written_ahead_appends_nothing() {
+    // ~3,000 fees: frames written ahead in chunks and synced while the
+    // rest are chained, then the final commit (write + fdatasync) while
+    // the batch's ids are noted; every one of those is failed in turn.
+    let n = 3 * PARALLEL_MIN as u64;
+    let failed = sweep(n, segment::DEFAULT_SEGMENT_LIMIT);
+    assert!(
+        failed >= 4,
+        "only {failed} operations: nothing was written ahead"
+    );
+}
+
+#[test]
+fn a_failure_in_a_large_batch_that_starts_a_segment_appends_nothing() {
+    // A small segment limit: the batch opens a new segment, so nothing is
+    // written ahead and the whole batch is the final commit.
+    let failed = sweep(3 * PARALLEL_MIN as u64, 64 * 1024);
+    assert_eq!(failed, 2);
+}
