@@ -119,6 +119,31 @@ fn a_crash_right_after_a_new_segment_was_started_reopens_at_the_head() {
 }
 
 #[test]
+fn a_crash_while_a_new_segment_header_was_written_reopens_at_the_head() {
+    // Killed after the new segment file was created, before its header
+    // was whole: the file holds no acknowledged data and is set aside.
+    let tmp = tempfile::tempdir().unwrap();
+    let l = ledger_with(tmp.path(), &[2, 3]);
+    let head = l.head();
+    drop(l);
+    let header = segment::SegmentHeader {
+        first_seq: head.seq + 1,
+        prev_hash: head.hash,
+    }
+    .to_bytes();
+    let log = tmp.path().join("log");
+    let new_seg = log.join(segment::segment_file_name(head.seq + 1));
+    for cut in [0, 1, HEADER_LEN / 2, HEADER_LEN - 1] {
+        std::fs::write(&new_seg, &header[..cut]).unwrap();
+        let (l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
+        assert_eq!(l.head(), head, "header cut at {cut}");
+        assert!(!new_seg.exists(), "header cut at {cut}");
+        drop(l);
+        assert!(verify_dir(tmp.path(), None).unwrap().ok());
+    }
+}
+
+#[test]
 fn damage_before_the_tail_refuses_to_open_and_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     drop(ledger_with(tmp.path(), &[2, 2]));
