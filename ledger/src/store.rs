@@ -1058,12 +1058,30 @@ impl Ledger {
         }
     }
 
+    /// Starts a new segment for the batch about to be written. A failure
+    /// may leave the new file behind, with or without its header; the
+    /// handle cannot tell which, so it refuses appends until reopened (open
+    /// sets a headerless file aside and writes into a header-only one).
     fn rotate(&mut self) -> Result<(), AppendError> {
+        let res = self.start_segment();
+        if res.is_err() {
+            self.poisoned = true;
+        }
+        res
+    }
+
+    fn start_segment(&mut self) -> Result<(), AppendError> {
         let log_dir = self.dir.join("log");
         let header = SegmentHeader {
             first_seq: self.head.seq + 1,
             prev_hash: self.head.hash,
         };
+        // The fault tests fail a rotation before the file exists, and after
+        // its header is durable (as a failed directory sync would).
+        #[cfg(test)]
+        if self.active.faults.trips() {
+            return Err(AppendError::Io(segment::faults::injected()));
+        }
         let next = ActiveSegment::create(&log_dir, header)?;
         // The fault tests follow a batch into the segment it starts.
         #[cfg(test)]
@@ -1071,6 +1089,10 @@ impl Ledger {
             faults: self.active.faults.clone(),
             ..next
         };
+        #[cfg(test)]
+        if next.faults.trips() {
+            return Err(AppendError::Io(segment::faults::injected()));
+        }
         self.active = next;
         self.segments.push((
             header.first_seq,
