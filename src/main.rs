@@ -98,6 +98,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Ok(out) => out,
                 // The batch is durable; only the index lags (it catches up on open).
                 Err(e @ AppendError::AppendedButNotIndexed { .. }) => return Err(e.into()),
+                // Not acknowledged, yet perhaps present after reopening.
+                Err(e @ AppendError::MaybeAppended(_)) => return Err(e.into()),
                 Err(e) => {
                     return Err(anyhow::Error::new(e)
                         .context(format!("rejected {} (nothing appended)", file.display())))

@@ -473,27 +473,10 @@ impl ActiveSegment {
         })
     }
 
-    /// Writes `frames` (complete frames of one batch) and fdatasyncs. On any
-    /// error the file is cut back to its previous length so no partial batch
-    /// stays in front of later appends; the caller must treat a failed sync as
-    /// fatal for this handle (the page cache state is unknown).
-    pub fn append_durable(&mut self, frames: &[u8]) -> io::Result<u64> {
-        let at = self.len;
-        let res = self
-            .write_at(frames, at)
-            .and_then(|_| self.sync())
-            .and_then(|_| self.file.seek(SeekFrom::Start(at + frames.len() as u64)));
-        match res {
-            Ok(end) => {
-                self.len = end;
-                Ok(at)
-            }
-            Err(e) => {
-                let _ = self.file.set_len(at);
-                let _ = self.file.seek(SeekFrom::Start(at));
-                Err(e)
-            }
-        }
+    /// Writes `frames` (complete frames of one batch) and fdatasyncs, as
+    /// [`ActiveSegment::commit_ahead`] with nothing written ahead.
+    pub fn append_durable(&mut self, frames: &[u8]) -> Result<u64, CommitError> {
+        self.commit_ahead(0, frames)
     }
 
     /// Writes `frames` at `ahead` bytes past the end, neither syncing nor
@@ -516,31 +499,39 @@ impl ActiveSegment {
     /// Completes a batch whose first `ahead` bytes were written ahead:
     /// writes `rest` (which ends with the batch-end frame) after them,
     /// fdatasyncs, and moves the end past the batch. Returns where the batch
-    /// starts. On any error the file is cut back as in
-    /// [`ActiveSegment::append_durable`].
-    pub fn commit_ahead(&mut self, ahead: u64, rest: &[u8]) -> io::Result<u64> {
+    /// starts. On any error the file is cut back to its durable end, so no
+    /// partial batch stays in front of later appends; the caller must treat
+    /// a failure as fatal for this handle (after a failed fdatasync the page
+    /// cache state is unknown).
+    pub fn commit_ahead(&mut self, ahead: u64, rest: &[u8]) -> Result<u64, CommitError> {
         let at = self.len;
-        let res = self
-            .write_at(rest, at + ahead)
+        let end = at + ahead + rest.len() as u64;
+        let written = self.write_at(rest, at + ahead);
+        let whole = written.is_ok();
+        let res = written
             .and_then(|_| self.sync())
-            .and_then(|_| {
-                self.file
-                    .seek(SeekFrom::Start(at + ahead + rest.len() as u64))
-            });
+            .and_then(|_| self.file.seek(SeekFrom::Start(end)));
         match res {
             Ok(end) => {
                 self.len = end;
                 Ok(at)
             }
-            Err(e) => {
-                let _ = self.discard_ahead();
-                Err(e)
-            }
+            Err(error) => match self.discard_ahead() {
+                Ok(()) => Err(CommitError::NotWritten(error)),
+                // A write that failed never reached the batch-end frame
+                // (it is written last), so open cuts what it left.
+                Err(_) if !whole => Err(CommitError::NotWritten(error)),
+                Err(cut) => Err(CommitError::MaybeWritten { error, cut }),
+            },
         }
     }
 
     /// Cuts whatever was written ahead of the end (a batch not appended).
     pub fn discard_ahead(&mut self) -> io::Result<()> {
+        #[cfg(test)]
+        if self.faults.cut_fails() {
+            return Err(faults::injected());
+        }
         self.file.set_len(self.len)?;
         self.file.seek(SeekFrom::Start(self.len))?;
         Ok(())
@@ -574,14 +565,16 @@ impl ActiveSegment {
 #[cfg(test)]
 pub(crate) mod faults {
     use std::io;
-    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
     /// Counts a segment's writes and fdatasyncs, together, in the order
     /// they are issued; from the `fail_from`-th (0-based) on, each fails.
+    /// Cutting a batch back (`set_len`) fails while `fail_cut` is set.
     #[derive(Debug)]
     pub(crate) struct Faults {
         ops: AtomicU64,
         fail_from: AtomicU64,
+        fail_cut: AtomicBool,
     }
 
     impl Default for Faults {
@@ -589,11 +582,22 @@ pub(crate) mod faults {
             Faults {
                 ops: AtomicU64::new(0),
                 fail_from: AtomicU64::new(u64::MAX),
+                fail_cut: AtomicBool::new(false),
             }
         }
     }
 
     impl Faults {
+        /// Makes every cut back to the durable end fail (or succeed again).
+        pub(crate) fn fail_cuts(&self, on: bool) {
+            self.fail_cut.store(on, Ordering::SeqCst);
+        }
+
+        /// True if a cut is to fail.
+        pub(crate) fn cut_fails(&self) -> bool {
+            self.fail_cut.load(Ordering::SeqCst)
+        }
+
         /// Fails the `n`-th operation from now and every later one.
         pub(crate) fn fail_from(&self, n: u64) {
             self.ops.store(0, Ordering::SeqCst);
@@ -615,6 +619,25 @@ pub(crate) mod faults {
     pub(crate) fn injected() -> io::Error {
         io::Error::other("injected fault: no space left on device")
     }
+}
+
+/// How completing a batch failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// The batch is not in the log: its write failed before the batch-end
+    /// frame, or the file was cut back to its durable end afterwards.
+    #[error("{0}")]
+    NotWritten(io::Error),
+    /// The whole batch was written but not synced, and cutting it back
+    /// failed: not acknowledged, yet it may be present (whole) once the
+    /// ledger is reopened.
+    #[error("{error}; cutting the batch back failed too: {cut}")]
+    MaybeWritten {
+        /// The failed sync (or seek).
+        error: io::Error,
+        /// The failed cut.
+        cut: io::Error,
+    },
 }
 
 /// Reads the frame at `offset` of the segment file `path`.

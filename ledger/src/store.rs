@@ -11,7 +11,9 @@ use crate::event::{Event, StoredEvent};
 use crate::index::{id_fingerprint, FingerprintHasher, IdTable, Index, IndexEntry};
 use crate::indexer::{Indexer, Job};
 use crate::input::Draft;
-use crate::segment::{self, ActiveSegment, Frame, Position, SegmentHeader, TailProblem};
+use crate::segment::{
+    self, ActiveSegment, CommitError, Frame, Position, SegmentHeader, TailProblem,
+};
 use crate::semantics::ObjectRef;
 use crate::signing::StreamRules;
 use crate::time::Instant;
@@ -120,6 +122,12 @@ pub enum AppendError {
         /// Why indexing failed.
         reason: String,
     },
+    /// The whole batch was written but its fdatasync failed, and cutting
+    /// it back failed too: it is not acknowledged, yet it may be present
+    /// once the ledger is reopened. Appending the same batch again after
+    /// reopening is safe (events already present are no-ops).
+    #[error("writing the log failed and the batch could not be cut back ({0}): it may be present once the ledger is reopened; reopen it, check the head, and append the same batch again (events already present are no-ops)")]
+    MaybeAppended(String),
     /// The ledger was opened without its index, which validation needs.
     #[error("this ledger handle was opened without its index; appends need it")]
     IndexDisabled,
@@ -974,7 +982,13 @@ impl Ledger {
                 });
                 noted = true;
                 committed
-                    .unwrap_or_else(|_| Err(io::Error::other("batch commit thread failed")))
+                    .unwrap_or_else(|_| {
+                        // Whether it wrote the batch end is unknown.
+                        Err(CommitError::MaybeWritten {
+                            error: io::Error::other("the batch commit thread failed"),
+                            cut: io::Error::other("not attempted"),
+                        })
+                    })
                     .map(|base| (frames, base))
             }
             _ => {
@@ -996,7 +1010,12 @@ impl Ledger {
                     // It holds ids of events that are not in the log.
                     self.ids = None;
                 }
-                return Err(AppendError::Io(e));
+                return Err(match e {
+                    CommitError::NotWritten(e) => AppendError::Io(e),
+                    e @ CommitError::MaybeWritten { .. } => {
+                        AppendError::MaybeAppended(e.to_string())
+                    }
+                });
             }
         };
         self.keep_frame_buf(buf);

@@ -151,6 +151,57 @@ fn fail_op(k: u64, n: u64, segment_limit: u64) -> bool {
     true
 }
 
+/// As [`fail_op`], but cutting the batch back fails too, so whatever the
+/// failed write left stays in the file for open to judge: the batch must
+/// then be absent or present whole, and once present exactly once.
+fn fail_op_and_cut(k: u64, n: u64, segment_limit: u64) -> Option<bool> {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut l = ledger(dir, segment_limit);
+    let before = l.head();
+    l.active.faults.fail_from(k);
+    l.active.faults.fail_cuts(true);
+    let maybe = match l.append(fees(1000, n), None, now()) {
+        Ok(_) => return None,
+        Err(AppendError::Io(_)) => false,
+        Err(AppendError::MaybeAppended(reason)) => {
+            assert!(reason.contains("injected"), "op {k}: {reason}");
+            true
+        }
+        Err(e) => panic!("op {k}: {e}"),
+    };
+    assert_eq!(l.head(), before, "op {k}");
+    assert!(matches!(
+        l.append(fees(5000, 1), None, now()),
+        Err(AppendError::Poisoned)
+    ));
+    drop(l);
+    let (mut l, _) = Ledger::open(dir, LedgerOptions::default()).unwrap();
+    let present = l.head() != before;
+    if present {
+        // Only a write that reached the batch end may leave the batch.
+        assert!(maybe, "op {k}: reported not written, yet present");
+        assert_eq!(l.head().seq, before.seq + n, "op {k}");
+    } else {
+        assert_eq!(l.head(), before, "op {k}");
+    }
+    drop(l);
+    assert!(verify_dir(dir, None).unwrap().problems.is_empty(), "op {k}");
+    let (mut l, _) = Ledger::open(dir, LedgerOptions::default()).unwrap();
+    // Appending the same batch again is what the error tells the user.
+    let out = l.append(fees(1000, n), None, now()).unwrap();
+    let (appended, dups) = (out.appended.count() as u64, out.duplicates.len() as u64);
+    if present {
+        assert_eq!((appended, dups), (0, n), "op {k}");
+    } else {
+        assert_eq!((appended, dups), (n, 0), "op {k}");
+    }
+    assert_eq!(l.head().seq, before.seq + n, "op {k}");
+    drop(l);
+    assert!(verify_dir(dir, None).unwrap().problems.is_empty(), "op {k}");
+    Some(present)
+}
+
 /// Fails each operation of the batch in turn; returns how many failed.
 fn sweep(n: u64, segment_limit: u64) -> u64 {
     let mut k = 0;
@@ -159,6 +210,32 @@ fn sweep(n: u64, segment_limit: u64) -> u64 {
         assert!(k < 100, "the batch never succeeded");
     }
     k
+}
+
+/// Fails each operation of the batch in turn with a failing cut; returns
+/// how many failed, and after how many of those the batch was present.
+fn sweep_uncut(n: u64, segment_limit: u64) -> (u64, u64) {
+    let (mut k, mut present) = (0, 0);
+    while let Some(p) = fail_op_and_cut(k, n, segment_limit) {
+        present += u64::from(p);
+        k += 1;
+        assert!(k < 100, "the batch never succeeded");
+    }
+    (k, present)
+}
+
+#[test]
+fn a_batch_that_cannot_be_cut_back_is_reported_as_perhaps_appended_and_is_never_half_present() {
+    for (n, limit) in [
+        (10, segment::DEFAULT_SEGMENT_LIMIT),
+        (3 * PARALLEL_MIN as u64, segment::DEFAULT_SEGMENT_LIMIT),
+        (3 * PARALLEL_MIN as u64, 64 * 1024),
+    ] {
+        // The final fdatasync's failure leaves the whole batch behind.
+        let (failed, present) = sweep_uncut(n, limit);
+        assert!(failed >= 2, "{n} events, segments of {limit}");
+        assert_eq!(present, 1, "{n} events, segments of {limit}");
+    }
 }
 
 #[test]
