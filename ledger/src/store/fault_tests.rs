@@ -176,7 +176,7 @@ fn fail_op_and_cut(k: u64, n: u64, segment_limit: u64) -> Option<bool> {
         Err(AppendError::Poisoned)
     ));
     drop(l);
-    let (mut l, _) = Ledger::open(dir, LedgerOptions::default()).unwrap();
+    let (l, _) = Ledger::open(dir, LedgerOptions::default()).unwrap();
     let present = l.head() != before;
     if present {
         // Only a write that reached the batch end may leave the batch.
