@@ -118,6 +118,50 @@ fn months(from: Month, to: Month) -> Vec<Month> {
     v
 }
 
+/// The directory a pack is written into before it is moved to its place;
+/// removed again unless [`Staging::finish`] moved it.
+struct Staging {
+    dir: PathBuf,
+    done: bool,
+}
+
+impl Staging {
+    fn new(out: &Path) -> Result<Self, EvidenceError> {
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "pack".into());
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let dir = parent.join(format!(".{name}.partial-{}", std::process::id()));
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        Ok(Staging { dir, done: false })
+    }
+
+    /// Moves the finished pack to `out` (absent, or an empty directory).
+    fn finish(mut self, out: &Path) -> Result<(), EvidenceError> {
+        if out.exists() {
+            std::fs::remove_dir(out).map_err(io(out))?;
+        }
+        std::fs::rename(&self.dir, out).map_err(io(out))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
 struct Writer {
     dir: PathBuf,
     files: BTreeMap<String, String>,
@@ -243,12 +287,14 @@ pub fn export(
             "the exported records do not reproduce the ledger's reports (a defect: please report it)".into(),
         ));
     }
+    // Written into a staging directory beside `out` and moved into place
+    // whole at the end: an export that fails leaves no partial pack.
+    let staging = Staging::new(out)?;
     let mut w = Writer {
-        dir: out.to_owned(),
+        dir: staging.dir.clone(),
         files: BTreeMap::new(),
         bytes: 0,
     };
-    std::fs::create_dir_all(out).map_err(io(out))?;
     // Records, events, proofs.
     let tree = Tree::open(ledger)?;
     let size = head.seq;
@@ -367,7 +413,7 @@ pub fn export(
         serde_json::to_string_pretty(&manifest)
             .map_err(|e| EvidenceError::Invalid(e.to_string()))?
     );
-    let mpath = out.join("manifest.json");
+    let mpath = staging.dir.join("manifest.json");
     std::fs::write(&mpath, &text).map_err(io(&mpath))?;
     let note = checkpoint::sign_text(
         &format!(
@@ -376,8 +422,9 @@ pub fn export(
         ),
         req.key,
     )?;
-    let npath = out.join("manifest.note");
+    let npath = staging.dir.join("manifest.note");
     std::fs::write(&npath, &note).map_err(io(&npath))?;
+    staging.finish(out)?;
     Ok(Exported {
         records: events.len(),
         reports: reports.len(),
@@ -757,4 +804,37 @@ pub fn verify(dir: &Path, trusted: &[String]) -> Result<Vec<Row>, EvidenceError>
         ));
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Staging;
+
+    #[test]
+    fn a_pack_that_fails_midway_leaves_neither_staging_nor_pack() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("pack");
+        {
+            let staging = Staging::new(&out).unwrap();
+            std::fs::write(staging.dir.join("records.jsonl"), "half").unwrap();
+            // An error before `finish` drops it.
+        }
+        assert!(!out.exists());
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_finished_pack_replaces_an_empty_target_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("pack");
+        std::fs::create_dir(&out).unwrap();
+        let staging = Staging::new(&out).unwrap();
+        std::fs::write(staging.dir.join("manifest.json"), "{}").unwrap();
+        staging.finish(&out).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+            "{}"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
 }

@@ -1,7 +1,7 @@
 //! Evidence packs (issue 7): export, verify offline, and every kind of
 //! tampering named by `evidence verify`.
 
-use crate::support::{ok, out, party_keys, root, run};
+use crate::support::{err, ok, out, party_keys, root, run};
 use std::path::PathBuf;
 
 struct Pack {
@@ -106,6 +106,38 @@ fn failed_items(table: &str) -> Vec<String> {
         .filter(|l| l.contains("| FAIL |"))
         .map(|l| l.split('|').nth(1).unwrap_or_default().trim().to_owned())
         .collect()
+}
+
+#[test]
+fn an_export_moves_the_finished_pack_into_place_and_leaves_no_staging_behind() {
+    let p = pack();
+    let left: Vec<String> = std::fs::read_dir(&p.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("partial"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(p.pack.join("manifest.note").is_file());
+    // A second export into the non-empty pack is refused before writing.
+    let o = run(
+        &p.ledger,
+        &[
+            "evidence",
+            "export",
+            "--from",
+            "2025-05",
+            "--to",
+            "2025-06",
+            "--out",
+            p.pack.to_str().unwrap(),
+            "--key",
+            p.dir.join("sup.key").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(!o.status.success());
+    assert!(err(&o).contains("is not empty"), "{}", err(&o));
+    assert!(p.verify().0);
 }
 
 #[test]
