@@ -121,16 +121,21 @@ impl Indexer {
                     let result = if failed {
                         Ok(())
                     } else {
-                        let writes: Vec<GroupWrites> =
-                            jobs.into_iter().flat_map(|j| (j.work)()).collect();
-                        index.apply(writes, head)
+                        // A panic here must not leave readers waiting for a
+                        // thread that is gone: it becomes the indexer's error.
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            let writes: Vec<GroupWrites> =
+                                jobs.into_iter().flat_map(|j| (j.work)()).collect();
+                            index.apply(writes, head).map_err(|e| e.to_string())
+                        }))
+                        .unwrap_or_else(|_| Err("the indexer thread panicked".to_owned()))
                     };
                     if let Ok(mut s) = st.0.lock() {
                         s.pending = s.pending.saturating_sub(records);
                         match result {
                             Ok(()) if s.error.is_none() => s.through = head.seq,
                             Ok(()) => {}
-                            Err(e) => s.error = Some(e.to_string()),
+                            Err(e) => s.error = Some(e),
                         }
                     }
                     st.1.notify_all();
@@ -206,5 +211,35 @@ impl Drop for Indexer {
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(seq: u64, work: Work) -> Job {
+        Job {
+            head: ChainHead { seq, hash: [0; 32] },
+            records: 1,
+            work,
+        }
+    }
+
+    #[test]
+    fn a_panic_while_indexing_fails_the_waiting_reader_instead_of_hanging_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = Index::open(&tmp.path().join("index")).unwrap();
+        let indexer = Indexer::start(index, 0);
+        indexer.submit(job(1, Box::new(Vec::new))).unwrap();
+        assert_eq!(indexer.wait(1), Ok(()));
+        indexer
+            .submit(job(2, Box::new(|| panic!("a defect in the index writes"))))
+            .unwrap();
+        let err = indexer.wait(2).unwrap_err();
+        assert!(err.contains("panicked"), "{err}");
+        // Later work is refused with the same error, never silently dropped.
+        assert!(indexer.submit(job(3, Box::new(Vec::new))).is_err());
+        assert!(indexer.error().is_err());
     }
 }
