@@ -86,25 +86,36 @@ fn appends_continue_correctly_after_a_cut_tail() {
     assert!(verify_dir(tmp.path(), None).unwrap().ok());
 }
 
+/// A closed ledger of two batches, its head, and the header bytes and path
+/// of the segment a next batch would start.
+fn ledger_and_next_segment() -> (
+    tempfile::TempDir,
+    slaledger_ledger::chain::ChainHead,
+    [u8; HEADER_LEN],
+    std::path::PathBuf,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let head = ledger_with(tmp.path(), &[2, 3]).head();
+    let header = segment::SegmentHeader {
+        first_seq: head.seq + 1,
+        prev_hash: head.hash,
+    }
+    .to_bytes();
+    let path = tmp
+        .path()
+        .join("log")
+        .join(segment::segment_file_name(head.seq + 1));
+    (tmp, head, header, path)
+}
+
 #[test]
 fn a_crash_right_after_a_new_segment_was_started_reopens_at_the_head() {
     // A batch that starts a segment creates it (header synced) before
     // writing its frames; a crash in between leaves a last segment that
     // holds no record yet.
-    let tmp = tempfile::tempdir().unwrap();
-    let l = ledger_with(tmp.path(), &[2, 3]);
-    let head = l.head();
-    drop(l);
-    let header = segment::SegmentHeader {
-        first_seq: head.seq + 1,
-        prev_hash: head.hash,
-    };
+    let (tmp, head, header, new_seg) = ledger_and_next_segment();
     let log = tmp.path().join("log");
-    std::fs::write(
-        log.join(segment::segment_file_name(header.first_seq)),
-        header.to_bytes(),
-    )
-    .unwrap();
+    std::fs::write(new_seg, header).unwrap();
     assert!(verify_dir(tmp.path(), None).unwrap().ok());
     let (mut l, report) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();
     assert_eq!(l.head(), head);
@@ -122,17 +133,7 @@ fn a_crash_right_after_a_new_segment_was_started_reopens_at_the_head() {
 fn a_crash_while_a_new_segment_header_was_written_reopens_at_the_head() {
     // Killed after the new segment file was created, before its header
     // was whole: the file holds no acknowledged data and is set aside.
-    let tmp = tempfile::tempdir().unwrap();
-    let l = ledger_with(tmp.path(), &[2, 3]);
-    let head = l.head();
-    drop(l);
-    let header = segment::SegmentHeader {
-        first_seq: head.seq + 1,
-        prev_hash: head.hash,
-    }
-    .to_bytes();
-    let log = tmp.path().join("log");
-    let new_seg = log.join(segment::segment_file_name(head.seq + 1));
+    let (tmp, head, header, new_seg) = ledger_and_next_segment();
     for cut in [0, 1, HEADER_LEN / 2, HEADER_LEN - 1] {
         std::fs::write(&new_seg, &header[..cut]).unwrap();
         let (l, _) = Ledger::open(tmp.path(), LedgerOptions::default()).unwrap();

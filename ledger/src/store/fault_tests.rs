@@ -6,41 +6,30 @@
 //! know none of the failed batch's ids, and take the same batch again.
 
 use super::*;
-use crate::event::{Actor, RuleSetDefined, SCHEMA_VERSION};
 use crate::input::parse_jsonl;
 use crate::verify::verify_dir;
-use crate::vocab::{DocHash, Month};
 
 fn now() -> Instant {
     Instant::parse("2025-07-01T00:00:00Z").unwrap()
 }
 
+/// The stream's rule set, from its documented JSON Lines form.
 fn rule_set() -> Draft {
-    let content = r#"{"effective_from":"2025-01","rule_set_id":"r","stream":"s"}"#.to_owned();
-    Draft {
-        line: 1,
-        event: StoredEvent {
-            id: "rule-set/r/v1".into(),
-            stream: "s".into(),
-            recorded_at: now(),
-            occurred_at: now(),
-            actor: Actor {
-                party: Party::Customer,
-                identity: "c".into(),
-                operated_by: None,
-            },
-            schema_version: SCHEMA_VERSION,
-            signature: None,
-            refs: vec![],
-            note: None,
-            event: Event::RuleSetDefined(Box::new(RuleSetDefined {
-                rule_set_id: "r".into(),
-                effective_from: Month::parse("2025-01").unwrap(),
-                content_hash: DocHash(*blake3::hash(content.as_bytes()).as_bytes()),
-                content,
-            })),
+    let content = r#"{"effective_from":"2025-01","rule_set_id":"r","stream":"s"}"#;
+    let line = serde_json::json!({
+        "id": "rule-set/r/v1",
+        "stream": "s",
+        "actor": {"party": "customer", "identity": "c"},
+        "occurred_at": "2025-07-01T00:00:00Z",
+        "kind": "rule_set_defined",
+        "data": {
+            "rule_set_id": "r",
+            "effective_from": "2025-01",
+            "content": content,
+            "content_hash": blake3::hash(content.as_bytes()).to_hex().to_string(),
         },
-    }
+    });
+    parse_jsonl(&line.to_string()).unwrap().pop().unwrap()
 }
 
 /// `n` fee events with ids `fee-{from}`..: no references needed.
