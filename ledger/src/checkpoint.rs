@@ -635,9 +635,18 @@ pub mod store {
             }
             Err(_) => note.to_owned(),
         };
+        // A stored checkpoint carries the other party's signature, which
+        // cannot be made again: synced before it replaces the old file, and
+        // the directory after, so a crash leaves the old or the new note.
         let tmp = d.join(format!("{name}.tmp"));
-        std::fs::write(&tmp, &merged).map_err(|e| AuditError::Note(e.to_string()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| AuditError::Note(e.to_string()))?;
+        let durable = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            std::io::Write::write_all(&mut f, merged.as_bytes())?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            crate::segment::sync_dir(&d)
+        };
+        durable().map_err(|e| AuditError::Note(format!("storing {}: {e}", path.display())))?;
         Ok((path, merged))
     }
 
