@@ -8,11 +8,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-const BATCH: usize = 800;
-
-fn batch_file(dir: &Path, round: usize) -> std::path::PathBuf {
+fn batch_file(dir: &Path, round: usize, events: usize) -> std::path::PathBuf {
     let mut text = String::new();
-    for i in 0..BATCH {
+    for i in 0..events {
         text.push_str(&format!(
             r#"{{"id":"r{round}/fee-{i}","stream":"bilag6-example","actor":{{"party":"supplier","identity":"sd"}},"occurred_at":"2025-06-30T12:00:00Z","kind":"fee_recorded","data":{{"month":"2025-06","amount_ore":{i},"fee_kind":"hourly","invoice_ref":"crash-test round {round} padding to a realistic record size"}}}}"#
         ));
@@ -39,6 +37,20 @@ fn rounds_present(ledger: &Path) -> BTreeMap<usize, usize> {
 
 #[test]
 fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
+    kill_rounds(800);
+}
+
+#[test]
+fn kill_9_mid_batch_written_ahead_never_keeps_half_a_batch() {
+    // Large enough (~1.3 MB) that the append writes frames ahead of the
+    // durable end while it still validates, so kills also land after
+    // frames without a batch end reached the file: open must cut them.
+    kill_rounds(4000);
+}
+
+/// Eleven rounds of batches of `events` fees, most of them killed at a
+/// pseudo-random moment; checks the ledger after each.
+fn kill_rounds(events: usize) {
     let tmp = tempfile::tempdir().unwrap();
     let ledger = tmp.path().join("ledger");
     init_example(&ledger);
@@ -46,7 +58,10 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
     let t = std::time::Instant::now();
     let o = run(
         &ledger,
-        &["append", batch_file(tmp.path(), 0).to_str().unwrap()],
+        &[
+            "append",
+            batch_file(tmp.path(), 0, events).to_str().unwrap(),
+        ],
         None,
     );
     assert!(o.status.success(), "{}", err(&o));
@@ -58,7 +73,7 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
     let mut acknowledged = vec![0];
     let mut cut_tails = 0;
     for round in 1..12 {
-        let file = batch_file(tmp.path(), round);
+        let file = batch_file(tmp.path(), round, events);
         let mut child = Command::new(bin())
             .arg("--ledger")
             .arg(&ledger)
@@ -95,8 +110,8 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
         let present = rounds_present(&ledger);
         for (r, n) in &present {
             assert_eq!(
-                *n, BATCH,
-                "round {r} is only partly present: {n} of {BATCH}"
+                *n, events,
+                "round {r} is only partly present: {n} of {events}"
             );
         }
         for r in &acknowledged {
@@ -104,5 +119,5 @@ fn kill_9_mid_batch_never_loses_an_acknowledged_batch_nor_keeps_half_a_batch() {
         }
     }
     // Not an assertion on timing: just make the test's coverage visible.
-    eprintln!("acknowledged rounds: {acknowledged:?}; torn tails cut: {cut_tails}");
+    eprintln!("{events} events a batch: acknowledged rounds: {acknowledged:?}; torn tails cut: {cut_tails}");
 }
