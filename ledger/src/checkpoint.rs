@@ -121,7 +121,7 @@ impl Checkpoint {
     }
 }
 
-/// The signed-note key id: SHA-256(name || 0x0A || type || public key)[:4].
+/// The signed-note key id: SHA-256(name || 0x0A || type || public key)`[:4]`.
 pub fn key_id(name: &str, kind: u8, public: &[u8; 32]) -> u32 {
     let mut k = vec![kind];
     k.extend_from_slice(public);

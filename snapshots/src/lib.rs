@@ -8,7 +8,7 @@
 //! events through `seq` reduced to what months ≥ K read ([`state`]: every
 //! event but the probe samples before K's look-back), in the ledger's own
 //! record encoding, with the position's chain hash, the governing rule
-//! set's content hash and the layout version ([`file`]). It is never
+//! set's content hash and the layout version ([`file`](mod@file)). It is never
 //! trusted blindly: [`load`] ignores, with a [`Warning`], a snapshot whose
 //! bytes are damaged, whose version is old, whose chain hash is no longer
 //! the ledger's at its position or whose rule set no longer governs its
