@@ -5,7 +5,6 @@
 //! truncation detection. It grows with every capability that lands.
 
 use anyhow::{Context, Result};
-use slaledger_ledger::chain::ChainHead;
 use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
 use slaledger_ledger::store::{Ledger, LedgerOptions};
@@ -448,7 +447,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     let copy2 = root.join("truncated");
     copy_ledger(&ledger_dir, &copy2)?;
     let seg = first_segment(&copy2)?;
-    let (keep_len, head_before) = {
+    let keep_len = {
         let (l, _) = Ledger::open(
             &copy2,
             LedgerOptions {
@@ -459,13 +458,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
         let seq = l.head().seq - last_batch;
         let mut it = l.frames_from(seq + 1);
         let (pos, _) = it.next().context("no records")??;
-        (
-            pos.offset,
-            ChainHead {
-                seq,
-                hash: l.hash_at(seq)?,
-            },
-        )
+        pos.offset
     };
     std::fs::OpenOptions::new()
         .write(true)
@@ -476,7 +469,6 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, None)?);
     print!("with --expect-head:     ");
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
-    let _ = head_before;
 
     step(17, "crash recovery: a copy whose last append was torn mid-write (a power loss): open cuts the partial batch and keeps its bytes aside, every acknowledged batch is there, and the same file goes in whole");
     torn_append(&ledger_dir, &root.join("torn"))?;
