@@ -7,10 +7,12 @@
 use anyhow::{Context, Result};
 use slaledger_ledger::event::Actor;
 use slaledger_ledger::input;
+use slaledger_ledger::segment;
 use slaledger_ledger::store::{Ledger, LedgerOptions};
 use slaledger_ledger::time::Instant;
 use slaledger_ledger::verify;
 use slaledger_ledger::vocab::Party;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const RULES: &str = include_str!("../examples/bilag6/rules.toml");
@@ -471,7 +473,7 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     crate::print_verify(&verify::verify_dir(&copy2, Some(kept_head))?);
 
     step(17, "crash recovery: a copy whose last append was torn mid-write (a power loss): open cuts the partial batch and keeps its bytes aside, every acknowledged batch is there, and the same file goes in whole");
-    torn_append(&ledger_dir, &root.join("torn"))?;
+    torn_append(&ledger_dir, &root)?;
 
     println!(
         "\nDone. The README's \"Using it\" section has the command behind each step (key, checkpoint, prove, verify-proof, evidence, snapshot, replay, diff, dispute)."
@@ -479,11 +481,11 @@ pub fn run(dir: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-/// Step 17: appends a large batch to a copy of the ledger, cuts the
-/// segment in the middle of that batch as a power loss during its write
-/// would, reopens, verifies and appends the same batch again.
-fn torn_append(ledger_dir: &Path, copy: &Path) -> Result<()> {
-    copy_ledger(ledger_dir, copy)?;
+/// Step 17: the bytes a large batch writes, half of them put at the end of
+/// a fresh copy of the ledger as a power loss before its fdatasync would
+/// leave them (never acknowledged, never indexed); then reopen, append the
+/// same batch again and verify.
+fn torn_append(ledger_dir: &Path, root: &Path) -> Result<()> {
     let text: String = (0..2000)
         .map(|i| {
             format!(
@@ -493,59 +495,57 @@ fn torn_append(ledger_dir: &Path, copy: &Path) -> Result<()> {
         })
         .collect();
     let drafts = input::parse_jsonl(&text)?;
-    let (mut l, _) = Ledger::open(copy, LedgerOptions::default())?;
+    // The batch's bytes, from a scratch copy that appends it whole.
+    let scratch = root.join("torn-scratch");
+    copy_ledger(ledger_dir, &scratch)?;
+    let (mut l, _) = Ledger::open(&scratch, LedgerOptions::default())?;
     let before = l.head();
     let at = l.recorded_at(before.seq)?;
-    let out = l.append(drafts.clone(), None, at)?;
-    let acked = out.head;
-    let (seg, start) = {
-        let (pos, _) = l
-            .frames_from(before.seq + 1)
-            .next()
-            .context("no records")??;
-        let seg = l
-            .segments()
-            .iter()
-            .rev()
-            .find(|(first, _)| *first == pos.segment)
-            .map(|(_, p)| p.clone())
-            .context("the batch's segment")?;
-        (seg, pos.offset)
-    };
+    let whole = l.append(drafts.clone(), None, at)?.head;
+    let (pos, _) = l
+        .frames_from(before.seq + 1)
+        .next()
+        .context("no records")??;
     drop(l);
-    println!(
-        "a batch of {} fee events (an invoice import) written: it ends at head {acked}",
-        drafts.len()
-    );
-    let end = std::fs::metadata(&seg)?.len();
-    let cut = start + (end - start) / 2;
+    let seg_name = segment::segment_file_name(pos.segment);
+    let bytes = std::fs::read(scratch.join("log").join(&seg_name))?;
+    let batch = &bytes[pos.offset as usize..];
+    // The torn copy: the ledger as it was, plus the first half of them.
+    let copy = root.join("torn");
+    copy_ledger(ledger_dir, &copy)?;
+    let seg = copy.join("log").join(&seg_name);
+    let half = &batch[..batch.len() / 2];
     std::fs::OpenOptions::new()
-        .write(true)
+        .append(true)
         .open(&seg)?
-        .set_len(cut)?;
+        .write_all(half)?;
     println!(
-        "power loss simulated before its fdatasync returned (so never acknowledged): {} cut at byte {cut}, halfway through the batch's {} bytes",
-        seg.display(),
-        end - start
+        "a batch of {} fee events (an invoice import, {} bytes) was being written when the power failed: {} of its bytes reached {}, its fdatasync never returned",
+        drafts.len(),
+        batch.len(),
+        half.len(),
+        seg.display()
     );
-    let (mut l, report) = Ledger::open(copy, LedgerOptions::default())?;
-    if let Some((_, offset, len, kept)) = &report.cut_tail {
-        println!(
-            "open: cut the incomplete tail ({len} bytes at offset {offset}), kept in {}; head {} (before the batch: {})",
-            kept.display(),
-            l.head(),
-            l.head() == before
-        );
-    }
+    let (mut l, report) = Ledger::open(&copy, LedgerOptions::default())?;
+    let (_, offset, len, kept) = report
+        .cut_tail
+        .as_ref()
+        .context("open did not cut the torn batch")?;
+    println!(
+        "open: cut the incomplete tail ({len} bytes at offset {offset}), kept in {}; head {} (as before the batch: {})",
+        kept.display(),
+        l.head(),
+        l.head() == before
+    );
     let again = l.append(drafts, None, at)?;
     println!(
         "the same file appended again: {} events, head {} (the very head the torn write would have given: {})",
         again.appended.count(),
         again.head,
-        again.head == acked
+        again.head == whole
     );
     drop(l);
-    crate::print_verify(&verify::verify_dir(copy, Some(acked))?);
+    crate::print_verify(&verify::verify_dir(&copy, Some(whole))?);
     Ok(())
 }
 

@@ -333,7 +333,7 @@ fn demo_runs_end_to_end() {
     assert!(text.contains("frame damaged"), "{text}");
     assert!(text.contains("tail truncation"), "{text}");
     // Step 17: the torn import is cut, and the same file gives the same head.
-    assert!(text.contains("(before the batch: true)"), "{text}");
+    assert!(text.contains("(as before the batch: true)"), "{text}");
     assert!(
         text.contains("the very head the torn write would have given: true"),
         "{text}"
